@@ -1,0 +1,5 @@
+/**
+ * Deployment: the systemd unit renderer and the systemctl driver.
+ * @module
+ */
+export {};

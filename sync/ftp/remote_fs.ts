@@ -1,0 +1,101 @@
+/**
+ * The seam between the sync engine and FTP: one connection's view of the remote tree.
+ * Implemented on basic-ftp (`ftp_remote_fs.ts`) and in memory for tests (`memory_remote_fs.ts`).
+ * @module
+ */
+import type { Readable, Writable } from "node:stream";
+
+/** What a listing line says an entry is. Symlinks and others are reported, never followed. */
+export type RemoteKind = "file" | "dir" | "symlink" | "other";
+
+/** One entry of a remote directory listing. */
+export interface RemoteEntry {
+  /** The bare name (never contains "/"; `.` and `..` are never returned). */
+  name: string;
+  kind: RemoteKind;
+  /** Bytes; 0 for directories. */
+  size: number;
+  /**
+   * Modification time in ms since the epoch (UTC), truncated to `mtimePrecisionMs`;
+   * undefined when the listing gave no usable time.
+   */
+  mtimeMs: number | undefined;
+  /** 1000 for MLSD and MDTM, 60_000 for a LIST `Mon DD HH:MM`, 86_400_000 for `Mon DD YYYY`. */
+  mtimePrecisionMs: number;
+  /** The time text exactly as the server sent it ("" when none). */
+  rawTime: string;
+}
+
+/** What the server offers, read from FEAT once per connection. */
+export interface RemoteCapabilities {
+  /** MLSD/MLST listings (exact UTC seconds). */
+  mlsd: boolean;
+  /** `MFMT` sets mtimes. */
+  mfmt: boolean;
+  /** `MDTM YYYYMMDDHHMMSS path` sets mtimes (vsftpd). Known only after a first try. */
+  mdtmWrite: boolean;
+  /** `REST STREAM`: downloads can resume. */
+  restStream: boolean;
+  /** UTF8 listed in FEAT. */
+  utf8: boolean;
+}
+
+/** Options of a transfer. */
+export interface TransferOptions {
+  /** Resume: start at this byte offset (REST for downloads, APPE for uploads). @default {0} */
+  startAt?: number;
+  /** Aborts the transfer; the connection is then closed and replaced by the pool. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One FTP connection's operations. Every path is absolute from the login root, "/"-separated
+ * (e.g. `/data/a b/é.txt`). Failures reject with `FtpError` (see `errors.ts`).
+ */
+export interface RemoteFs {
+  readonly capabilities: RemoteCapabilities;
+  /** List one directory (not recursive). Rejects when the directory does not exist. */
+  list(path: string): Promise<RemoteEntry[]>;
+  /** Download a file to a local path (created or truncated, or appended from `startAt`). */
+  downloadToFile(path: string, localPath: string, options?: TransferOptions): Promise<void>;
+  /** Download a file into a stream. */
+  downloadToStream(path: string, destination: Writable, options?: TransferOptions): Promise<void>;
+  /** Upload a local file (from `startAt` with APPE when given). */
+  uploadFromFile(localPath: string, path: string, options?: TransferOptions): Promise<void>;
+  /** Upload a stream. */
+  uploadFromStream(source: Readable, path: string, options?: TransferOptions): Promise<void>;
+  /** RNFR/RNTO. Whether it may replace an existing file depends on the server. */
+  rename(from: string, to: string): Promise<void>;
+  /** DELE a file. */
+  remove(path: string): Promise<void>;
+  /** MKD one level (the parent must exist). */
+  mkdir(path: string): Promise<void>;
+  /** RMD an empty directory. */
+  rmdir(path: string): Promise<void>;
+  /** MDTM: the file's mtime in ms since the epoch, UTC, 1 s precision. */
+  mtime(path: string): Promise<number>;
+  /** SIZE in bytes. */
+  size(path: string): Promise<number>;
+  /**
+   * Set a file's mtime (MFMT, or vsftpd's two-argument MDTM). Resolves false when the server
+   * offers neither; rejects on any other failure.
+   */
+  setMtime(path: string, mtimeMs: number): Promise<boolean>;
+  /** True once the connection is closed and unusable. */
+  readonly closed: boolean;
+  /** Close the connection (QUIT when possible). Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * A set of connections to one section's server, at most `size` at once (listing included).
+ * `use` waits for a free connection, opens or replaces one as needed, and retries nothing:
+ * the caller decides on retries from the error's `transient` flag.
+ */
+export interface RemoteFsPool {
+  /** Most connections held at once (it shrinks after a 421 "too many connections"). */
+  readonly size: number;
+  use<T>(fn: (remote: RemoteFs) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Close every connection; pending `use` calls reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,113 @@
+/**
+ * The data that flows through a pass: listings, the baseline, changes, the plan, results and
+ * the report. Shared by every file of `sync/`; nothing here does I/O.
+ * @module
+ */
+
+/** Which replica an entry, change or action concerns. Never "src/dst" or "left/right". */
+export type Side = "local" | "remote";
+
+/** One file or directory as seen on one side. */
+export interface Entry {
+  /** Relative to the section root, "/"-separated, no leading or trailing "/" (e.g. `a/b.txt`). */
+  path: string;
+  kind: "file" | "dir";
+  /** Bytes; 0 for directories. */
+  size: number;
+  /** Modification time in ms since the epoch (UTC), truncated to `mtimePrecisionMs`. */
+  mtimeMs: number;
+  /** 1 for local disks, 1000 for MLSD/MDTM, 60_000 for LIST `HH:MM`, 86_400_000 for LIST years. */
+  mtimePrecisionMs: number;
+  /** Remote: the listing's time text as sent; local: "". */
+  rawTime: string;
+}
+
+/** One side's tree: path -> entry. Directories are entries too. */
+export type Listing = ReadonlyMap<string, Entry>;
+
+/** What both sides looked like right after a path was last synchronised. */
+export interface BaselineRow {
+  path: string;
+  kind: "file" | "dir";
+  local: Entry;
+  remote: Entry;
+}
+export type Baseline = ReadonlyMap<string, BaselineRow>;
+
+/** How a path changed on one side since the baseline. */
+export type Change =
+  | { kind: "created"; after: Entry }
+  | { kind: "modified"; before: Entry; after: Entry }
+  | { kind: "deleted"; before: Entry };
+
+/** Per side: path -> change. Unchanged paths are absent. */
+export type Changes = ReadonlyMap<string, Change>;
+
+/** Fields shared by every action. */
+interface ActionBase {
+  path: string;
+  /** For logs and `--dry-run`: why the planner chose this. */
+  reason: string;
+  /** The local entry as listed when planned (absent if none): the executor re-checks it. */
+  local?: Entry;
+  /** The remote entry as listed when planned (absent if none). */
+  remote?: Entry;
+}
+
+/** One step of a plan. */
+export type Action =
+  | ActionBase & { type: "download" } // remote file -> local (old local version to trash)
+  | ActionBase & { type: "upload" } // local file -> remote
+  | ActionBase & { type: "mkdirLocal" }
+  | ActionBase & { type: "mkdirRemote" }
+  | ActionBase & { type: "deleteLocal"; kind: "file" | "dir" } // a file goes to the trash
+  | ActionBase & { type: "deleteRemote"; kind: "file" | "dir" }
+  | ActionBase & {
+    type: "keepBoth";
+    /** The side whose version keeps the name on both sides (the newer one). */
+    winner: Side;
+    /** Relative path the other version gets on both sides (`conflictName()`). */
+    loserPath: string;
+  }
+  | ActionBase & { type: "adopt" } // equal on both sides: baseline only
+  | ActionBase & { type: "forget" }; // deleted on both sides: baseline only
+
+export type ActionType = Action["type"];
+
+/** The planner's output. */
+export interface Plan {
+  actions: Action[];
+  /** Files each side would lose (for the MaxDelete guard). */
+  deletes: Record<Side, number>;
+  conflicts: number;
+}
+
+/** A change to the baseline that a successful action earns: set a row, or drop it (`row: null`). */
+export interface BaselineUpdate {
+  path: string;
+  row: BaselineRow | null;
+}
+
+/** What became of one action. A failure is a value, never an exception. */
+export type ActionResult =
+  | { action: Action; ok: true; updates: BaselineUpdate[]; bytes: number }
+  | { action: Action; ok: false; error: string; transient: boolean };
+
+/** The summary of one pass over one section (what `status` shows). */
+export interface PassReport {
+  section: string;
+  identifier: string;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  finishedAt: string;
+  outcome: "ok" | "failed" | "aborted";
+  uploaded: number;
+  downloaded: number;
+  deletedLocal: number;
+  deletedRemote: number;
+  conflicts: number;
+  /** Bytes transferred both ways. */
+  bytes: number;
+  /** The first 20 errors, each naming its path and cause. */
+  errors: string[];
+}
