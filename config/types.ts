@@ -77,7 +77,7 @@ export interface SectionConfig {
 /** A problem found in the file: `<file>:<line>: [<section>] <key>: <message>`. */
 export interface ConfigIssue {
   file: string;
-  /** 1-based line number. */
+  /** 1-based line number; 0 when the issue is about the whole file (unreadable, no [FTPn]). */
   line: number;
   section?: string;
   key?: string;
