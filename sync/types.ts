@@ -64,10 +64,20 @@ export type Action =
   | ActionBase & { type: "deleteRemote"; kind: "file" | "dir" }
   | ActionBase & {
     type: "keepBoth";
-    /** The side whose version keeps the name on both sides (the newer one). */
+    /**
+     * The side whose version keeps the name on both sides (the newer one). In a kind clash (a
+     * file on one side, a directory on the other) the directory wins: the file is renamed to
+     * `loserPath` on its side and copied there on the other, and a directory is made at `path`.
+     */
     winner: Side;
     /** Relative path the other version gets on both sides (`conflictName()`). */
     loserPath: string;
+    /**
+     * Set by Direction (upload: "remote", download: "local"): only this side is written. The
+     * loser (on this side) is renamed to `loserPath` there, the winner is copied onto `path`,
+     * and the other side is left untouched (its baseline row is not written for `loserPath`).
+     */
+    onlySide?: Side;
   }
   | ActionBase & { type: "adopt" } // equal on both sides: baseline only
   | ActionBase & { type: "forget" }; // deleted on both sides: baseline only
@@ -80,6 +90,8 @@ export interface Plan {
   /** Files each side would lose (for the MaxDelete guard). */
   deletes: Record<Side, number>;
   conflicts: number;
+  /** Paths the plan leaves alone this pass, and why (Direction, a kind clash, a bad name). */
+  skipped?: Array<{ path: string; reason: string }>;
 }
 
 /** A change to the baseline that a successful action earns: set a row, or drop it (`row: null`). */
