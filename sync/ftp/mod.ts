@@ -4,3 +4,8 @@
  */
 export type * from "./remote_fs.ts";
 export * from "./errors.ts";
+export { type ListFormat, nameRefusal, parseListing } from "./parse_list.ts";
+export { normalizeFingerprint, type TlsPolicy } from "./tls_options.ts";
+export { type ConnectOptions, connectRemoteFs } from "./connect_remote_fs.ts";
+export { FtpRemoteFs } from "./ftp_remote_fs.ts";
+export { ConnectionBudget, ConnectionBudgets, FtpPool, type FtpPoolOptions } from "./pool.ts";

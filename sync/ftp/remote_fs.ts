@@ -48,6 +48,15 @@ export interface TransferOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `RemoteFs.list`. */
+export interface ListOptions {
+  /**
+   * Called for each listed name that is refused (contains "/" or NUL, is empty, or its line
+   * could not be parsed); refused names are not returned. `.` and `..` are skipped silently.
+   */
+  onRefused?: (name: string, reason: string) => void;
+}
+
 /**
  * One FTP connection's operations. Every path is absolute from the login root, "/"-separated
  * (e.g. `/data/a b/é.txt`). Failures reject with `FtpError` (see `errors.ts`).
@@ -55,7 +64,7 @@ export interface TransferOptions {
 export interface RemoteFs {
   readonly capabilities: RemoteCapabilities;
   /** List one directory (not recursive). Rejects when the directory does not exist. */
-  list(path: string): Promise<RemoteEntry[]>;
+  list(path: string, options?: ListOptions): Promise<RemoteEntry[]>;
   /** Download a file to a local path (created or truncated, or appended from `startAt`). */
   downloadToFile(path: string, localPath: string, options?: TransferOptions): Promise<void>;
   /** Download a file into a stream. */
@@ -81,6 +90,8 @@ export interface RemoteFs {
    * offers neither; rejects on any other failure.
    */
   setMtime(path: string, mtimeMs: number): Promise<boolean>;
+  /** NOOP: checks that the connection still answers (the pool calls it after a non-FTP error). */
+  noop?(): Promise<void>;
   /** True once the connection is closed and unusable. */
   readonly closed: boolean;
   /** Close the connection (QUIT when possible). Never rejects. */
