@@ -2,4 +2,4 @@
  * The command line: `main(args)` parses, runs one command and returns its exit code.
  * @module
  */
-export { main } from "./main.ts";
+export { main, type MainOptions } from "./main.ts";

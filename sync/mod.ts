@@ -3,3 +3,35 @@
  * @module
  */
 export type * from "./types.ts";
+export { type PassOptions, type PassOutcome, runPass, sectionRoots } from "./pass.ts";
+export {
+  exitCodeFor,
+  type SectionOutcome,
+  syncSections,
+  type SyncSectionsOptions,
+} from "./run_sections.ts";
+export { readReport, reportPath, saveReport } from "./report_store.ts";
+export { type ExecuteProgress } from "./execute.ts";
+export {
+  baselinePath,
+  type BaselineRoots,
+  readBaseline,
+  SqliteBaselineStore,
+} from "./baseline_store.ts";
+export { listTrash, purgeTrash, trashDir, type TrashRecord } from "./trash.ts";
+export { sectionLockPath, tryLockSection } from "./section_lock.ts";
+export { listLocal } from "./local_lister.ts";
+export { listRemote } from "./remote_lister.ts";
+export { connectRemoteFs } from "./ftp/mod.ts";
+export { ConnectionBudget, FtpPool, type RemoteFsPool } from "./ftp/mod.ts";
+export { createNotifier, type Notifier } from "./sd_notify.ts";
+export {
+  processSignals,
+  runService,
+  type ServiceConfigLoad,
+  type ServiceDeps,
+  type ServiceSignals,
+} from "./service.ts";
+export { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
+export { localWrites, watchLocalDir } from "./watcher.ts";
+export { Semaphore } from "./semaphore.ts";

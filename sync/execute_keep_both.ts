@@ -1,0 +1,101 @@
+/**
+ * Conflicts: both versions are kept on both sides, the newer one under the name and the other
+ * under the conflict name (`plan.ts` chooses which; Direction may limit the writes to one side).
+ * @module
+ */
+import type { Action, BaselineUpdate, Entry, Side } from "./types.ts";
+import type { ExecuteOptions } from "./execute.ts";
+import {
+  downloadFile,
+  mkdirLocalAt,
+  mkdirRemoteAt,
+  type OwnershipBatcher,
+  renameLocal,
+  renameRemote,
+  uploadFile,
+} from "./execute_ops.ts";
+import { appearedMarker, fileRow, need } from "./execute_rows.ts";
+
+/**
+ * Keeps both versions of a conflicting path: first renames the loser on its own side (its
+ * content is then safe whatever fails next), then gives that side the winner's version (or, in
+ * a kind clash, the directory), then copies the loser across (unless `onlySide`).
+ */
+export async function keepBoth(
+  deps: ExecuteOptions,
+  action: Action & { type: "keepBoth" },
+  options: { ownership: OwnershipBatcher; countBytes: (n: number) => void },
+): Promise<BaselineUpdate[]> {
+  const { ownership, countBytes } = options;
+  const local = need(action.local, action, "local");
+  const remote = need(action.remote, action, "remote");
+  const { path, loserPath, winner } = action;
+  const loser: Side = winner === "local" ? "remote" : "local";
+  const clash = local.kind !== remote.kind;
+  const loserEntry = loser === "local" ? local : remote;
+  const movedLoser: Entry = { ...loserEntry, path: loserPath };
+  // 1. Keep the loser's content first: rename it on its own side.
+  if (loser === "local") renameLocal(deps, path, loserPath);
+  else await renameRemote(deps, path, loserPath);
+  // 2. The loser's side gets the winner's version (or, in a kind clash, the directory).
+  let pathRow: BaselineUpdate;
+  if (clash) {
+    const made = loser === "local"
+      ? mkdirLocalAt(deps, path, ownership)
+      : await mkdirRemoteAt(deps, path);
+    pathRow = loser === "local" ? fileRow(path, made, remote) : fileRow(path, local, made);
+  } else if (loser === "local") {
+    const outcome = await downloadFile(deps, {
+      remote,
+      to: path,
+      plannedLocal: undefined,
+      ownership,
+      onBytes: countBytes,
+    });
+    if (outcome.placed) {
+      pathRow = fileRow(path, outcome.local, remote);
+    } else {
+      deps.onConflict?.(path, outcome.conflictPath);
+      pathRow = fileRow(path, appearedMarker(remote), remote);
+    }
+  } else {
+    const uploaded = await uploadFile(deps, {
+      local,
+      to: path,
+      overwrite: false,
+      onBytes: countBytes,
+    });
+    pathRow = fileRow(path, local, uploaded);
+  }
+  const updates = [pathRow];
+  // 3. Unless Direction limits the pass to one side, the loser's version goes across too.
+  if (action.onlySide === undefined) {
+    if (loser === "local") {
+      const uploaded = await uploadFile(deps, {
+        local: movedLoser,
+        to: loserPath,
+        overwrite: false,
+        onBytes: countBytes,
+      });
+      updates.push(fileRow(loserPath, movedLoser, uploaded));
+    } else {
+      const outcome = await downloadFile(deps, {
+        remote: movedLoser,
+        to: loserPath,
+        plannedLocal: undefined,
+        ownership,
+        onBytes: countBytes,
+      });
+      if (outcome.placed) updates.push(fileRow(loserPath, outcome.local, movedLoser));
+    }
+  }
+  deps.log.warn(
+    "Conflict: {path}: the {winner} version keeps the name, the other is {loserPath}",
+    {
+      path,
+      winner,
+      loserPath,
+    },
+  );
+  return updates;
+}

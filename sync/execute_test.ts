@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { execute, type ExecuteOptions } from "./execute.ts";
+import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import { FtpError } from "./ftp/errors.ts";
+import { statLocal } from "./local_fs.ts";
+import type { Action, ActionResult, Entry, Plan } from "./types.ts";
+
+const NOW = new Date("2026-11-25T10:00:00Z");
+
+interface Fixture {
+  root: string;
+  local: string;
+  tree: MemoryRemoteTree;
+  deps: (extra?: Partial<ExecuteOptions>) => ExecuteOptions;
+  remoteEntry: (path: string) => Entry;
+  localEntry: (path: string) => Entry;
+}
+
+async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir();
+  const local = `${root}/local`;
+  Deno.mkdirSync(local);
+  const tree = new MemoryRemoteTree({ precisionMs: 1000 });
+  tree.putDir("/r");
+  const pool = tree.pool(3);
+  const fixture: Fixture = {
+    root,
+    local,
+    tree,
+    deps: (extra = {}) => ({
+      pool,
+      localRoot: local,
+      remoteRoot: "/r",
+      stateDir: `${root}/state`,
+      identifier: "id",
+      now: NOW,
+      log: getLogger(["ftp-clone", "test"]),
+      binDirectory: "/bin",
+      linuxChmod: [],
+      retryDelaysMs: [1, 1],
+      ...extra,
+    }),
+    remoteEntry: (path) => {
+      const data = tree.getFile(`/r/${path}`)!;
+      const node = tree.node(`/r/${path}`)!;
+      return {
+        path,
+        kind: "file",
+        size: data.length,
+        mtimeMs: Math.floor(node.mtimeMs / 1000) * 1000,
+        mtimePrecisionMs: 1000,
+        rawTime: "",
+      };
+    },
+    localEntry: (path) => statLocal(`${local}/${path}`, path)!,
+  };
+  try {
+    await fn(fixture);
+  } finally {
+    await pool.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+function planOf(actions: Action[]): Plan {
+  return { actions, deletes: { local: 0, remote: 0 }, conflicts: 0 };
+}
+
+Deno.test("execute()", async (t) => {
+  await t.step(
+    "a local file changed since the listing is never overwritten: conflict copy",
+    async () => {
+      await withFixture(async (f) => {
+        Deno.writeTextFileSync(`${f.local}/a.txt`, "listed");
+        const listed = f.localEntry("a.txt");
+        Deno.writeTextFileSync(`${f.local}/a.txt`, "edited during the pass");
+        f.tree.putFile("/r/a.txt", "remote", { mtimeMs: NOW.getTime() - 5000 });
+        const conflicts: string[] = [];
+        const results = await execute(
+          planOf([{
+            type: "download",
+            path: "a.txt",
+            reason: "",
+            local: listed,
+            remote: f.remoteEntry("a.txt"),
+          }]),
+          f.deps({ onConflict: (_path, copy) => conflicts.push(copy) }),
+        );
+        assert.equal(results.length, 1);
+        const result = results[0]!;
+        assert.ok(result.ok);
+        assert.equal(Deno.readTextFileSync(`${f.local}/a.txt`), "edited during the pass");
+        assert.deepEqual(conflicts, ["a.conflict-20261125T100000-remote.txt"]);
+        assert.equal(Deno.readTextFileSync(`${f.local}/${conflicts[0]}`), "remote");
+        // The row keeps the listed local entry, so that the next pass uploads the edit.
+        assert.deepEqual(result.updates[0]?.row?.local, listed);
+      });
+    },
+  );
+
+  await t.step("a download gets the remote mtime, owner and modes before its rename", async () => {
+    await withFixture(async (f) => {
+      const bin = `${f.root}/bin`;
+      Deno.mkdirSync(bin);
+      for (const tool of ["chown", "chmod"]) {
+        Deno.writeTextFileSync(
+          `${bin}/${tool}`,
+          `#!/bin/sh\necho "${tool} $*" >> "${f.root}/calls"\n`,
+          { mode: 0o755 },
+        );
+      }
+      const mtimeMs = Date.parse("2020-01-02T03:04:05Z");
+      for (const name of ["x", "y", "z"]) f.tree.putFile(`/r/new/${name}`, name, { mtimeMs });
+      const actions: Action[] = ["x", "y", "z"].map((name) => ({
+        type: "download",
+        path: `new/${name}`,
+        reason: "",
+        remote: f.remoteEntry(`new/${name}`),
+      }));
+      const results = await execute(
+        planOf(actions),
+        f.deps({
+          binDirectory: bin,
+          linuxChown: "1000:1000",
+          linuxChmod: ["640"],
+        }),
+      );
+      assert.ok(results.every((r) => r.ok));
+      assert.equal(Deno.statSync(`${f.local}/new/x`).mtime?.getTime(), mtimeMs);
+      const calls = Deno.readTextFileSync(`${f.root}/calls`).trim().split("\n");
+      // One chown and one chmod for the three temporary files, then chown for the made directory.
+      assert.equal(calls.length, 3, calls.join("\n"));
+      assert.match(calls[0]!, /^chown 1000:1000 -- (\S*\/new\/\.ftp-clone\.down\.\S+ ?){3}$/);
+      assert.match(calls[1]!, /^chmod 640 -- (\S*\/new\/\.ftp-clone\.down\.\S+ ?){3}$/);
+      assert.equal(calls[2], `chown 1000:1000 -- ${f.local}/new`);
+    });
+  });
+
+  await t.step(
+    "an upload of a file changed since the listing fails transiently, nothing sent",
+    async () => {
+      await withFixture(async (f) => {
+        Deno.writeTextFileSync(`${f.local}/u.txt`, "one");
+        const listed = f.localEntry("u.txt");
+        Deno.writeTextFileSync(`${f.local}/u.txt`, "one plus");
+        const [result] = await execute(
+          planOf([{ type: "upload", path: "u.txt", reason: "", local: listed }]),
+          f.deps(),
+        );
+        assert.ok(result && !result.ok);
+        assert.equal(result.transient, true);
+        assert.equal(f.tree.counts.upload, 0);
+      });
+    },
+  );
+
+  await t.step("deletions are skipped when a transfer failed transiently", async () => {
+    await withFixture(async (f) => {
+      Deno.writeTextFileSync(`${f.local}/u.txt`, "u");
+      Deno.writeTextFileSync(`${f.local}/gone.txt`, "g");
+      f.tree.putFile("/r/gone2.txt", "g");
+      f.tree.failNext({
+        op: "upload",
+        error: new FtpError("Lost", { code: "ECONNRESET", transient: true }),
+        times: 10,
+      });
+      const results = await execute(
+        planOf([
+          { type: "upload", path: "u.txt", reason: "", local: f.localEntry("u.txt") },
+          {
+            type: "deleteLocal",
+            kind: "file",
+            path: "gone.txt",
+            reason: "",
+            local: f.localEntry("gone.txt"),
+          },
+          {
+            type: "deleteRemote",
+            kind: "file",
+            path: "gone2.txt",
+            reason: "",
+            remote: f.remoteEntry("gone2.txt"),
+          },
+        ]),
+        f.deps(),
+      );
+      assert.deepEqual(results.map((r) => [r.action.type, r.ok]), [
+        ["upload", false],
+        ["deleteLocal", false],
+        ["deleteRemote", false],
+      ]);
+      assert.equal(f.tree.counts.upload, 3, "three tries");
+      assert.equal(Deno.readTextFileSync(`${f.local}/gone.txt`), "g");
+      assert.equal(f.tree.readText("/r/gone2.txt"), "g");
+    });
+  });
+
+  await t.step("a permanent failure of one file does not block the deletions", async () => {
+    await withFixture(async (f) => {
+      Deno.writeTextFileSync(`${f.local}/u.txt`, "u");
+      f.tree.putFile("/r/gone.txt", "g");
+      f.tree.failNext({
+        op: "upload",
+        error: new FtpError("Refused", { code: 553, transient: false }),
+      });
+      const results = await execute(
+        planOf([
+          { type: "upload", path: "u.txt", reason: "", local: f.localEntry("u.txt") },
+          {
+            type: "deleteRemote",
+            kind: "file",
+            path: "gone.txt",
+            reason: "",
+            remote: f.remoteEntry("gone.txt"),
+          },
+        ]),
+        f.deps(),
+      );
+      assert.deepEqual(results.map((r) => [r.action.type, r.ok]), [["upload", false], [
+        "deleteRemote",
+        true,
+      ]]);
+      assert.match(
+        (results[0] as ActionResult & { ok: false }).error,
+        /Cannot upload "\/r\/u\.txt": Refused/,
+      );
+      assert.equal(f.tree.readText("/r/gone.txt"), undefined);
+    });
+  });
+
+  await t.step("a remote file rewritten since the listing is not deleted", async () => {
+    await withFixture(async (f) => {
+      f.tree.putFile("/r/d.txt", "old");
+      const listed = f.remoteEntry("d.txt");
+      f.tree.putFile("/r/d.txt", "rewritten");
+      const [result] = await execute(
+        planOf([{ type: "deleteRemote", kind: "file", path: "d.txt", reason: "", remote: listed }]),
+        f.deps(),
+      );
+      assert.ok(result?.ok);
+      assert.deepEqual(result.updates, [{ path: "d.txt", row: null }]);
+      assert.equal(f.tree.readText("/r/d.txt"), "rewritten");
+    });
+  });
+
+  await t.step("nothing is written through a local symlink", async () => {
+    await withFixture(async (f) => {
+      const outside = `${f.root}/outside`;
+      Deno.mkdirSync(outside);
+      Deno.symlinkSync(outside, `${f.local}/link`);
+      f.tree.putFile("/r/link/evil.txt", "x");
+      const [result] = await execute(
+        planOf([{
+          type: "download",
+          path: "link/evil.txt",
+          reason: "",
+          remote: f.remoteEntry("link/evil.txt"),
+        }]),
+        f.deps(),
+      );
+      assert.ok(result && !result.ok);
+      assert.deepEqual([...Deno.readDirSync(outside)], []);
+    });
+  });
+
+  await t.step("an aborted signal starts nothing", async () => {
+    await withFixture(async (f) => {
+      Deno.writeTextFileSync(`${f.local}/u.txt`, "u");
+      const controller = new AbortController();
+      controller.abort();
+      const results = await execute(
+        planOf([{ type: "upload", path: "u.txt", reason: "", local: f.localEntry("u.txt") }]),
+        f.deps({ signal: controller.signal }),
+      );
+      assert.deepEqual(results, []);
+      assert.equal(f.tree.counts.upload, 0);
+    });
+  });
+
+  await t.step("progress counts files and bytes", async () => {
+    await withFixture(async (f) => {
+      Deno.writeTextFileSync(`${f.local}/a`, "12345");
+      f.tree.putFile("/r/b", "123");
+      const seen: string[] = [];
+      await execute(
+        planOf([
+          { type: "upload", path: "a", reason: "", local: f.localEntry("a") },
+          { type: "download", path: "b", reason: "", remote: f.remoteEntry("b") },
+        ]),
+        f.deps({
+          onProgress: (p) =>
+            seen.push(`${p.filesDone}/${p.filesTotal} ${p.bytesDone}/${p.bytesTotal}`),
+        }),
+      );
+      assert.equal(seen.at(-1), "2/2 8/8");
+    });
+  });
+});

@@ -1,0 +1,325 @@
+/**
+ * One pass over one section: lock, list both sides (in parallel), compare each with its own
+ * baseline half, plan, check safety, then (unless dry-run) execute, recording each completed
+ * action in the baseline, and save the report.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { SectionConfig } from "../config/mod.ts";
+import type { RemoteFsPool } from "./ftp/mod.ts";
+import { compileExclude } from "./exclude.ts";
+import { listLocal } from "./local_lister.ts";
+import { listRemote, remotePath } from "./remote_lister.ts";
+import { removeQuietly } from "./local_fs.ts";
+import { plan as makePlan } from "./plan.ts";
+import { checkSafety } from "./safety.ts";
+import { execute, type ExecuteProgress } from "./execute.ts";
+import {
+  type BaselineRoots,
+  BaselineWriter,
+  type LoadedBaseline,
+  readBaseline,
+  type RemoteRefresh,
+  SqliteBaselineStore,
+} from "./baseline_store.ts";
+import { purgeTrash } from "./trash.ts";
+import { saveReport } from "./report_store.ts";
+import { type LockAttempt, tryLockSection } from "./section_lock.ts";
+import type { ActionResult, Listing, PassReport, Plan } from "./types.ts";
+
+/** Everything one pass needs. */
+export interface PassOptions {
+  section: SectionConfig;
+  /** StateDirectory (absolute). */
+  stateDir: string;
+  /** Directory holding `chown` and `chmod`. */
+  binDirectory: string;
+  /** Plan only: nothing is written (not the trees, the baseline, the state directory). */
+  dryRun: boolean;
+  /** The time of the pass, read once by the caller. */
+  now: Date;
+  /** Connections to the section's server (the caller closes it). */
+  pool: RemoteFsPool;
+  /** The section's Identifier (the caller writes it into the ini first when missing). */
+  identifier: string;
+  /** Stops the pass at a safe point (no partial file under a final name). */
+  signal?: AbortSignal;
+  onProgress?: (progress: ExecuteProgress) => void;
+  /** Delays between tries of a transiently failed action (ms). @default {[500, 2000]} */
+  retryDelaysMs?: readonly number[];
+  /** Overrides the wall clock used for the report's `finishedAt` (tests). */
+  clock?: () => Date;
+}
+
+/** What a pass did (or, dry-run, would do). */
+export interface PassOutcome {
+  report: PassReport;
+  plan: Plan;
+  /** Set when another process holds the section's lock: its pid (0 when unreadable). */
+  lockedBy?: number;
+}
+
+/** The most errors a report keeps. */
+const MAX_REPORT_ERRORS = 20;
+
+const EMPTY_PLAN: Plan = { actions: [], deletes: { local: 0, remote: 0 }, conflicts: 0 };
+
+/** The roots a section's baseline belongs to. */
+export function sectionRoots(section: SectionConfig): BaselineRoots {
+  return {
+    server: section.server,
+    port: section.port,
+    user: section.user,
+    remoteDir: section.remoteDir,
+    localDir: section.localDir,
+  };
+}
+
+function emptyReport(options: PassOptions): PassReport {
+  return {
+    section: options.section.name,
+    identifier: options.identifier,
+    startedAt: options.now.toISOString(),
+    finishedAt: options.now.toISOString(),
+    outcome: "ok",
+    uploaded: 0,
+    downloaded: 0,
+    deletedLocal: 0,
+    deletedRemote: 0,
+    conflicts: 0,
+    bytes: 0,
+    errors: [],
+  };
+}
+
+/** Fills a report's counts from the results. */
+function countResults(report: PassReport, results: readonly ActionResult[]): void {
+  for (const result of results) {
+    if (!result.ok) {
+      if (report.errors.length < MAX_REPORT_ERRORS) report.errors.push(result.error);
+      continue;
+    }
+    report.bytes += result.bytes;
+    switch (result.action.type) {
+      case "upload":
+        report.uploaded++;
+        break;
+      case "download":
+        report.downloaded++;
+        break;
+      case "deleteLocal":
+        report.deletedLocal++;
+        break;
+      case "deleteRemote":
+        report.deletedRemote++;
+        break;
+      case "keepBoth":
+        report.conflicts++;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Removes temporary files left by killed passes (best effort: they are invisible anyway). */
+async function removeLeftovers(
+  options: PassOptions,
+  localTemps: readonly string[],
+  remoteTemps: readonly string[],
+): Promise<void> {
+  for (const path of localTemps) removeQuietly(`${options.section.localDir}/${path}`);
+  if (remoteTemps.length === 0) return;
+  await options.pool.use(async (remote) => {
+    for (const path of remoteTemps) {
+      await remote.remove(remotePath(options.section.remoteDir, path)).catch(() => {});
+    }
+  }, options.signal).catch(() => {});
+}
+
+/**
+ * Runs one pass over a section. Never throws for the section's own failures (a listing error, a
+ * safety abort, a held lock): they come back as the report's outcome and errors.
+ */
+export async function runPass(options: PassOptions): Promise<PassOutcome> {
+  const { section, stateDir, identifier, now, dryRun } = options;
+  const log = getLogger(["ftp-clone", section.name]);
+  const clock = options.clock ?? (() => new Date());
+  const started = performance.now();
+  const report = emptyReport(options);
+  const finish = (outcome: PassReport["outcome"], plan: Plan): PassOutcome => {
+    report.outcome = outcome;
+    report.finishedAt = clock().toISOString();
+    if (!dryRun) saveReport(stateDir, report);
+    return { report, plan };
+  };
+  const fail = (message: string, plan: Plan = EMPTY_PLAN): PassOutcome => {
+    log.error("{message}", { message });
+    report.errors.push(message);
+    return finish("failed", plan);
+  };
+
+  // 1. Lock (a dry run writes nothing, so it takes no lock either).
+  let lock: LockAttempt | undefined;
+  if (!dryRun) {
+    lock = tryLockSection(stateDir, identifier);
+    if (!lock.ok) {
+      const who = lock.pid === undefined ? "another process" : `process ${lock.pid}`;
+      const message = `Section "${section.name}" is being synchronised by ${who} ` +
+        `(lock "${lock.path}"); try again later`;
+      log.error("{message}", { message });
+      report.errors.push(message);
+      report.outcome = "failed";
+      report.finishedAt = clock().toISOString();
+      return { report, plan: EMPTY_PLAN, lockedBy: lock.pid ?? 0 };
+    }
+  }
+  let store: SqliteBaselineStore | undefined;
+  try {
+    // 2. The baseline (set aside when its roots changed: this pass is then a first sync).
+    const roots = sectionRoots(section);
+    let loaded: LoadedBaseline;
+    if (dryRun) {
+      loaded = readBaseline(stateDir, identifier, roots);
+    } else {
+      store = SqliteBaselineStore.open(stateDir, identifier, roots, {
+        now,
+        onSetAside: (aside) =>
+          log.warn(
+            "The roots of section {section} changed: its old baseline was set aside as " +
+              "{aside}; this pass is a first sync",
+            { section: section.name, aside },
+          ),
+      });
+      loaded = store.load();
+    }
+    const { baseline } = loaded;
+
+    // 3. Both listings, in parallel.
+    const exclude = compileExclude(section.exclude);
+    const onWarning = (message: string): void => log.warn("{message}", { message });
+    const refreshes: RemoteRefresh[] = [];
+    // Temporary files left by a killed pass: the lock proves no pass of ours writes them now.
+    // Remote ones may belong to another client mid-upload: only those over a day old go.
+    const localTemps: string[] = [];
+    const remoteTemps: string[] = [];
+    let local: Listing;
+    let remote: Listing;
+    try {
+      [local, remote] = await Promise.all([
+        listLocal(section.localDir, {
+          exclude,
+          onWarning,
+          onTemporary: (path) => localTemps.push(path),
+        }),
+        listRemote(options.pool, section.remoteDir, {
+          exclude,
+          onWarning,
+          baseline,
+          now,
+          remoteSeenMs: loaded.remoteSeenMs,
+          onRefresh: (refresh) => refreshes.push(refresh),
+          onTemporary: (path, mtimeMs) => {
+            if (mtimeMs !== undefined && mtimeMs < now.getTime() - 86_400_000) {
+              remoteTemps.push(path);
+            }
+          },
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      ]);
+    } catch (error) {
+      if (options.signal?.aborted) return finish("aborted", EMPTY_PLAN);
+      return fail(`Section "${section.name}": ${(error as Error).message}`);
+    }
+
+    // 4. Plan, then 5. the safety checks, before anything is touched.
+    const plan = makePlan({ local, remote }, baseline, {
+      direction: section.direction,
+      now,
+      isExcluded: exclude,
+    });
+    for (const skipped of plan.skipped ?? []) {
+      log.debug("Skipped {path}: {reason}", { path: skipped.path, reason: skipped.reason });
+    }
+    const verdict = checkSafety(plan, baseline, {
+      maxDeletePercent: section.maxDeletePercent,
+      localListingEmpty: local.size === 0,
+      remoteListingEmpty: remote.size === 0,
+      section: section.name,
+    });
+    if (!verdict.ok) {
+      log.error("{message}", { message: verdict.message });
+      report.errors.push(verdict.message);
+      return finish("aborted", plan);
+    }
+    if (dryRun) {
+      report.finishedAt = clock().toISOString();
+      return { report, plan };
+    }
+
+    // 6. Execute, 7. recording each completed action as it completes (batched).
+    store!.refreshRemote(refreshes);
+    await removeLeftovers(options, localTemps, remoteTemps);
+    const writer = new BaselineWriter(store!);
+    let lateConflicts = 0;
+    let results: ActionResult[];
+    try {
+      results = await execute(plan, {
+        pool: options.pool,
+        localRoot: section.localDir,
+        remoteRoot: section.remoteDir,
+        stateDir,
+        identifier,
+        now,
+        log,
+        signal: options.signal,
+        binDirectory: options.binDirectory,
+        linuxChown: section.linuxChown,
+        linuxChmod: section.linuxChmod,
+        ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
+        onResult: (result) => {
+          if (result.ok) writer.add(result.updates);
+        },
+        onConflict: () => lateConflicts++,
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      });
+    } finally {
+      writer.close();
+    }
+    countResults(report, results);
+    report.conflicts += lateConflicts;
+
+    try {
+      purgeTrash(stateDir, identifier, { keepDays: section.keepDeletedDays, now });
+    } catch (error) {
+      log.warn("Cannot purge the trash of section {section}: {error}", {
+        section: section.name,
+        error: (error as Error).message,
+      });
+    }
+    const failed = results.some((result) => !result.ok);
+    const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    log.info(
+      "Pass {outcome} in {seconds} s: {uploaded} uploaded, {downloaded} downloaded, " +
+        "{deletedLocal} deleted locally, {deletedRemote} deleted on the server, " +
+        "{conflicts} conflicts, {failures} failed",
+      {
+        outcome,
+        seconds,
+        uploaded: report.uploaded,
+        downloaded: report.downloaded,
+        deletedLocal: report.deletedLocal,
+        deletedRemote: report.deletedRemote,
+        conflicts: report.conflicts,
+        failures: results.filter((result) => !result.ok).length,
+      },
+    );
+    return finish(outcome, plan);
+  } catch (error) {
+    return fail(`Section "${section.name}": ${(error as Error).message}`);
+  } finally {
+    store?.close();
+    if (lock?.ok) lock.lock.release();
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * One section in the service: a single loop over its triggers (the poll timer, local change
+ * batches, a reload, stop), so that a section never runs two passes at once (Syncthing's
+ * `folder.Serve`). The timer counts ServiceWait minutes from the start of the previous pass; a
+ * failed pass is simply retried at the next tick. Passes of all sections share a semaphore of
+ * ConcurrentSynchronisations slots.
+ * @module
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { SectionConfig } from "../config/mod.ts";
+import type { ExecuteProgress } from "./execute.ts";
+import type { PassOutcome } from "./pass.ts";
+import type { Semaphore } from "./semaphore.ts";
+import { type DebounceTiming, type LocalWatcher, localWrites, watchLocalDir } from "./watcher.ts";
+
+/** What a worker hands to its pass function. */
+export interface PassRequest {
+  /** Aborts when the service (or this section) stops: the pass ends at a safe point. */
+  signal: AbortSignal;
+  onProgress: (progress: ExecuteProgress) => void;
+}
+
+/** Runs one pass of a section (the service wraps `runPass` with a pool and the identifier). */
+export type SectionPass = (section: SectionConfig, request: PassRequest) => Promise<PassOutcome>;
+
+/** The per-section settings a reload may change. */
+export interface WorkerSettings {
+  /** ServiceWait, minutes (decimals allowed). */
+  waitMinutes: number;
+  /** Watch Local_dir for changes. */
+  watch: boolean;
+}
+
+/** Options of {@linkcode SectionWorker}. */
+export interface SectionWorkerOptions extends WorkerSettings {
+  section: SectionConfig;
+  pass: SectionPass;
+  semaphore: Semaphore;
+  /** The service's stop signal. */
+  signal: AbortSignal;
+  /** Told after each pass: its outcome, or the error it threw. */
+  onOutcome?: (section: SectionConfig, outcome: PassOutcome | Error) => void;
+  /** Purges the section's trash; called when a day went by without a pass that did it. */
+  purge?: (section: SectionConfig) => Promise<void>;
+  /** A progress line at least this often during a pass, ms. @default {30000} */
+  progressIntervalMs?: number;
+  /** How often the trash is purged, ms. @default {one day} */
+  purgeIntervalMs?: number;
+  /** Watch batching. */
+  debounce?: DebounceTiming & { graceMs?: number };
+}
+
+const DAY_MS = 86_400_000;
+/** setTimeout's limit (about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** The loop of one section; `run()` resolves once it stopped. */
+export class SectionWorker {
+  #section: SectionConfig;
+  #settings: WorkerSettings;
+  readonly #options: SectionWorkerOptions;
+  readonly #controller = new AbortController();
+  readonly #log: Logger;
+  #watcher: LocalWatcher | undefined;
+  #watchError: string | undefined;
+  #watchPending = false;
+  #lastStartMs = Number.NEGATIVE_INFINITY;
+  #lastPurgeMs = Date.now();
+  #wake: (() => void) | undefined;
+  #running: Promise<void> | undefined;
+
+  /** A worker for `options.section`; nothing runs before `run()`. */
+  constructor(options: SectionWorkerOptions) {
+    this.#options = options;
+    this.#section = options.section;
+    this.#settings = { waitMinutes: options.waitMinutes, watch: options.watch };
+    this.#log = getLogger(["ftp-clone", options.section.name]);
+    const onAbort = (): void => this.#controller.abort(options.signal.reason);
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener("abort", onAbort, { once: true });
+  }
+
+  /** The section's name. */
+  get name(): string {
+    return this.#section.name;
+  }
+
+  /** Runs the loop until stop; the first pass starts at once. */
+  run(): Promise<void> {
+    this.#running ??= this.#loop();
+    return this.#running;
+  }
+
+  /** A reload: the next pass uses `section`; the timer and the watch follow `settings` at once. */
+  update(section: SectionConfig, settings: WorkerSettings): void {
+    const rewatch = section.localDir !== this.#section.localDir ||
+      settings.watch !== this.#settings.watch;
+    this.#section = section;
+    this.#settings = settings;
+    if (rewatch) {
+      this.#closeWatcher();
+      this.#ensureWatcher();
+    }
+    this.#wake?.();
+  }
+
+  /** Stops this section only (removed by a reload): aborts its pass; resolves once it ended. */
+  stop(): Promise<void> {
+    this.#controller.abort(new Error(`Section "${this.#section.name}" was removed`));
+    this.#wake?.();
+    return this.#running ?? Promise.resolve();
+  }
+
+  async #loop(): Promise<void> {
+    const signal = this.#controller.signal;
+    const onAbort = (): void => this.#wake?.();
+    signal.addEventListener("abort", onAbort);
+    this.#ensureWatcher();
+    try {
+      for (;;) {
+        const trigger = await this.#nextTrigger();
+        if (trigger === "stop") return;
+        if (trigger === "purge") {
+          await this.#purge();
+          continue;
+        }
+        this.#log.debug("Pass of section {section} starts ({trigger})", {
+          section: this.#section.name,
+          trigger,
+        });
+        await this.#runPass();
+        this.#ensureWatcher();
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.#closeWatcher();
+    }
+  }
+
+  /** Waits for the next reason to act. */
+  async #nextTrigger(): Promise<"timer" | "watch" | "purge" | "stop"> {
+    for (;;) {
+      if (this.#controller.signal.aborted) return "stop";
+      if (this.#watchPending) {
+        this.#watchPending = false;
+        return "watch";
+      }
+      const now = Date.now();
+      const dueMs = this.#lastStartMs + this.#settings.waitMinutes * 60_000;
+      if (now >= dueMs) return "timer";
+      const purgeMs = this.#lastPurgeMs + (this.#options.purgeIntervalMs ?? DAY_MS);
+      if (this.#options.purge !== undefined && now >= purgeMs) return "purge";
+      const delay = Math.min(dueMs, this.#options.purge === undefined ? dueMs : purgeMs) - now;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        timer = setTimeout(resolve, Math.min(Math.max(0, delay), MAX_TIMEOUT_MS));
+      });
+      clearTimeout(timer);
+      this.#wake = undefined;
+    }
+  }
+
+  async #runPass(): Promise<void> {
+    const signal = this.#controller.signal;
+    try {
+      await this.#options.semaphore.acquire(signal);
+    } catch {
+      return; // stopped while waiting for a slot
+    }
+    const section = this.#section;
+    const startedMs = Date.now();
+    this.#lastStartMs = startedMs;
+    this.#watcher?.hold();
+    let latest: ExecuteProgress | undefined;
+    const progressTimer = setInterval(() => {
+      const seconds = Math.round((Date.now() - startedMs) / 1000);
+      if (latest === undefined) {
+        this.#log.info("Pass running for {seconds} s: listing and planning", { seconds });
+        return;
+      }
+      this.#log.info(
+        "Pass running for {seconds} s: {filesDone}/{filesTotal} files, " +
+          "{bytesDone}/{bytesTotal} bytes done",
+        { seconds, ...latest },
+      );
+    }, this.#options.progressIntervalMs ?? 30_000);
+    let outcome: PassOutcome | Error;
+    try {
+      outcome = await this.#options.pass(section, {
+        signal,
+        onProgress: (progress) => latest = progress,
+      });
+    } catch (error) {
+      outcome = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      clearInterval(progressTimer);
+      this.#options.semaphore.release();
+    }
+    this.#watcher?.release(
+      outcome instanceof Error ? new Set() : localWrites(outcome.plan.actions),
+    );
+    if (!(outcome instanceof Error)) this.#lastPurgeMs = Date.now();
+    this.#reportFailure(section, outcome);
+    this.#options.onOutcome?.(section, outcome);
+  }
+
+  /** The error-level line of a failed pass, saying when it is retried. */
+  #reportFailure(section: SectionConfig, outcome: PassOutcome | Error): void {
+    const minutes = this.#settings.waitMinutes;
+    if (outcome instanceof Error) {
+      this.#log.error(
+        "Pass of section {section} failed: {error}; retrying in {minutes} min",
+        { section: section.name, error: outcome.message, minutes },
+      );
+      return;
+    }
+    const { report } = outcome;
+    if (report.outcome !== "failed") return;
+    this.#log.error(
+      "Pass of section {section} failed with {count} error(s), the first: {first}; " +
+        "retrying in {minutes} min",
+      {
+        section: section.name,
+        count: report.errors.length,
+        first: report.errors[0] ?? "unknown",
+        minutes,
+      },
+    );
+  }
+
+  async #purge(): Promise<void> {
+    this.#lastPurgeMs = Date.now();
+    try {
+      await this.#options.purge?.(this.#section);
+    } catch (error) {
+      this.#log.warn("Cannot purge the trash of section {section}: {error}", {
+        section: this.#section.name,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  #ensureWatcher(): void {
+    if (!this.#settings.watch || this.#controller.signal.aborted) return;
+    if (this.#watcher?.active) return;
+    const localDir = this.#section.localDir;
+    try {
+      this.#watcher = watchLocalDir(localDir, {
+        ...this.#options.debounce,
+        onBatch: (paths) => {
+          this.#log.debug("{count} local change(s), e.g. {path}", {
+            count: paths.length,
+            path: paths[0] ?? "",
+          });
+          this.#watchPending = true;
+          this.#wake?.();
+        },
+        onError: (error) => {
+          this.#log.warn("Stopped watching {localDir}: {error}", {
+            localDir,
+            error: error.message,
+          });
+        },
+      });
+      this.#watchError = undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      // Said once, not at every pass: the timer still picks the changes up.
+      if (message !== this.#watchError) {
+        this.#log.warn(
+          "Cannot watch {localDir}: {error}; local changes are picked up every {minutes} min",
+          { localDir, error: message, minutes: this.#settings.waitMinutes },
+        );
+      }
+      this.#watchError = message;
+    }
+  }
+
+  #closeWatcher(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}
