@@ -36,8 +36,6 @@ export interface ExecuteOptions extends ExecuteDeps {
   /** Told about each result as it completes (the pass records it in the baseline). */
   onResult?: (result: ActionResult) => void;
   onProgress?: (progress: ExecuteProgress) => void;
-  /** A conflict found during execution (the local file changed since the listing). */
-  onConflict?: (path: string, conflictPath: string) => void;
 }
 
 const TRANSFERS = new Set<Action["type"]>(["download", "upload", "keepBoth"]);

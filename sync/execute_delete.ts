@@ -4,14 +4,14 @@
  * @module
  */
 import type { Action, BaselineUpdate } from "./types.ts";
-import type { ExecuteOptions } from "./execute.ts";
+import type { ExecuteDeps } from "./execute_ops.ts";
 import { checkLocalAncestors, isTransient, localAbs, onRemote, remoteAbs } from "./execute_ops.ts";
 import { localChangedSince } from "./local_fs.ts";
 import { moveToTrash } from "./trash.ts";
 
 /** Deletes a local file (to the trash) or an empty local directory. */
 export function deleteLocal(
-  deps: ExecuteOptions,
+  deps: ExecuteDeps,
   action: Action & { type: "deleteLocal" },
 ): BaselineUpdate[] {
   const abs = localAbs(deps, action.path);
@@ -44,7 +44,7 @@ export function deleteLocal(
 
 /** Deletes a remote file (unless rewritten since the listing) or an empty remote directory. */
 export async function deleteRemote(
-  deps: ExecuteOptions,
+  deps: ExecuteDeps,
   action: Action & { type: "deleteRemote" },
 ): Promise<BaselineUpdate[]> {
   const abs = remoteAbs(deps, action.path);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Action, BaselineUpdate, Entry, Side } from "./types.ts";
-import type { ExecuteOptions } from "./execute.ts";
+import type { ExecuteDeps } from "./execute_ops.ts";
 import {
   downloadFile,
   mkdirLocalAt,
@@ -22,7 +22,7 @@ import { appearedMarker, fileRow, need } from "./execute_rows.ts";
  * a kind clash, the directory), then copies the loser across (unless `onlySide`).
  */
 export async function keepBoth(
-  deps: ExecuteOptions,
+  deps: ExecuteDeps,
   action: Action & { type: "keepBoth" },
   options: { ownership: OwnershipBatcher; countBytes: (n: number) => void },
 ): Promise<BaselineUpdate[]> {

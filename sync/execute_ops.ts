@@ -38,6 +38,8 @@ export interface ExecuteDeps extends OwnershipOptions {
   signal?: AbortSignal | undefined;
   /** Delays between tries of a transiently failed action (ms). @default {[500, 2000]} */
   retryDelaysMs?: readonly number[];
+  /** A conflict found during execution (the local file changed since the listing). */
+  onConflict?: (path: string, conflictPath: string) => void;
 }
 
 /** An error that is worth trying again (a lost connection, a 4xx reply). */
