@@ -5,11 +5,11 @@
  *
  * Commands: USER PASS SYST FEAT OPTS (UTF8, MLST) TYPE STRU MODE PWD CWD CDUP NOOP QUIT PASV EPSV
  * REST LIST NLST MLSD MLST RETR STOR APPE DELE MKD RMD RNFR RNTO MDTM MFMT SIZE ABOR HELP; every
- * other verb gets 502.
+ * other verb gets 502. `intercept` lets fault tests answer or drop any command instead.
  * @module
  */
 import { openChroot } from "./ftp_server_paths.ts";
-import { FtpSession } from "./ftp_server_session.ts";
+import { type CommandInterceptor, FtpSession, type SessionOptions } from "./ftp_server_session.ts";
 
 /** Options of {@linkcode startFtpServer}. */
 export interface FtpServerOptions {
@@ -27,6 +27,8 @@ export interface FtpServerOptions {
   signal?: AbortSignal;
   /** The clock (LIST shows the year for entries older than six months). @default {Date.now} */
   now?: () => number;
+  /** Fault injection: see {@linkcode CommandInterceptor}. */
+  intercept?: CommandInterceptor;
 }
 
 /** A running embedded server. */
@@ -49,17 +51,19 @@ export async function startFtpServer(options: FtpServerOptions): Promise<FtpServ
   });
   const sessions = new Set<FtpSession>();
   const running = new Set<Promise<void>>();
-  const sessionOptions = {
+  const sessionOptions: SessionOptions = {
     chroot,
     user: options.user,
     password: options.password,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.intercept ? { intercept: options.intercept } : {}),
   };
+  let accepted = 0;
 
   const acceptLoop = (async () => {
     try {
       for await (const conn of listener) {
-        const session = new FtpSession(conn, sessionOptions);
+        const session = new FtpSession(conn, { ...sessionOptions, number: ++accepted });
         sessions.add(session);
         const done: Promise<void> = session.run().finally(() => {
           sessions.delete(session);

@@ -16,6 +16,19 @@ import { MLST_FACTS, MLST_FEAT, selectMlstFacts } from "./ftp_server_listing.ts"
 import type { Chroot, ResolvedPath } from "./ftp_server_paths.ts";
 import { TRANSFER_COMMANDS, TRANSFER_VERBS } from "./ftp_server_transfers.ts";
 
+/** What an {@linkcode CommandInterceptor} decides: a reply instead of the command, or a hang-up. */
+export type Interception = { code: number; text: string } | "close";
+
+/**
+ * Called before each command with its verb (upper case) and argument, and the session's number
+ * (from 1, in accept order). Returning undefined runs the command as usual; it may also wait
+ * first (a slow server). For fault tests: a 421 on some login, a 550 on some STOR, a dropped
+ * control connection.
+ */
+export type CommandInterceptor = (
+  command: { verb: string; arg: string; session: number },
+) => Interception | undefined | Promise<Interception | undefined>;
+
 /** What a session needs from its server. */
 export interface SessionOptions {
   chroot: Chroot;
@@ -23,6 +36,10 @@ export interface SessionOptions {
   password: string;
   /** The clock, in ms since the epoch. @default {Date.now} */
   now?: () => number;
+  /** See {@linkcode CommandInterceptor}. */
+  intercept?: CommandInterceptor;
+  /** This session's number, for `intercept`. @default {1} */
+  number?: number;
 }
 
 /** A longer command line is a protocol error (the connection is closed), in bytes. */
@@ -186,6 +203,16 @@ export class FtpSession implements CommandContext {
     const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
     const arg = space < 0 ? "" : line.slice(space + 1);
     if (verb === "") return this.reply(500, "Empty command.");
+    const interception = await this.#options.intercept?.({
+      verb,
+      arg,
+      session: this.#options.number ?? 1,
+    });
+    if (interception === "close") return await this.close();
+    if (interception !== undefined) {
+      if (TRANSFER_VERBS.has(verb)) await this.#dropPassive();
+      return await this.reply(interception.code, interception.text);
+    }
     if (!this.#loggedIn && !BEFORE_LOGIN.has(verb)) {
       return this.reply(530, "Please login with USER and PASS.");
     }

@@ -130,3 +130,41 @@ Deno.test("FtpSession refuses a transfer without PASV or EPSV", async () => {
     assert.equal((await client.command("STOR g.txt")).code, 425);
   });
 });
+
+Deno.test("FtpSession lets an interceptor answer or drop any command (fault tests)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ftp_session_test_" });
+  const seen: string[] = [];
+  const server = await startFtpServer({
+    root,
+    user: "u",
+    password: "p",
+    intercept: async ({ verb, arg, session }) => {
+      seen.push(`${session} ${verb}`);
+      if (session === 2 && verb === "USER") return { code: 421, text: "Too many users." };
+      if (verb === "STOR" && arg === "bad") return { code: 550, text: "Refused." };
+      if (verb === "NOOP" && arg === "slow") await new Promise((r) => setTimeout(r, 30));
+      if (verb === "NOOP" && arg === "drop") return "close";
+      return undefined;
+    },
+  });
+  const first = await RawFtpClient.connect(server.port);
+  const second = await RawFtpClient.connect(server.port);
+  try {
+    assert.equal((await first.client.login("u", "p")).code, 230);
+    assert.equal((await second.client.command("USER u")).code, 421);
+    const data = await first.client.passive();
+    assert.equal((await first.client.command("STOR bad")).code, 550);
+    data.close();
+    assert.equal((await first.client.command("STOR good")).code, 425, "the listener was dropped");
+    assert.equal((await first.client.command("NOOP slow")).code, 200);
+    await first.client.send("NOOP drop");
+    assert.equal(await first.client.atEof(), true);
+    assert.deepEqual(seen.filter((s) => s.startsWith("2 ")), ["2 USER"]);
+    await assert.rejects(Deno.stat(`${root}/bad`), Deno.errors.NotFound);
+  } finally {
+    first.client.close();
+    second.client.close();
+    await server.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
