@@ -70,11 +70,20 @@ export function withoutSections(text: string, names: ReadonlySet<string>): strin
   return lines.join("\n");
 }
 
-/**
- * Loads parametre.ini for the service. When every error belongs to an [FTPn] section, those
- * sections are left out (their errors come back in `skipped`) and the others run.
- */
-export async function loadServiceConfig(ctx: CliContext): Promise<ServiceConfigLoad> {
+/** Options of {@linkcode loadServiceConfig}. */
+export interface LoadServiceConfigOptions {
+  /**
+   * When every error belongs to an [FTPn] section, leave those sections out (their errors come
+   * back in `skipped`) and run the others. Used at start; a reload refuses any error instead.
+   */
+  skipBadSections: boolean;
+}
+
+/** Loads parametre.ini for the service (see {@linkcode LoadServiceConfigOptions}). */
+export async function loadServiceConfig(
+  ctx: CliContext,
+  load: LoadServiceConfigOptions,
+): Promise<ServiceConfigLoad> {
   const options = {
     env: ctx.env,
     ...(ctx.stateDirOverride === undefined ? {} : { stateDirOverride: ctx.stateDirOverride }),
@@ -92,6 +101,9 @@ export async function loadServiceConfig(ctx: CliContext): Promise<ServiceConfigL
   };
   const first = await loadConfig(ctx.configPath, options);
   if (first.ok) return done(first.config, []);
+  if (!load.skipBadSections) {
+    return { ok: false, errors: [...format(first.errors), ...format(first.warnings)] };
+  }
   const bad = new Set<string>();
   for (const issue of first.errors) {
     if (issue.line === 0 || issue.section === undefined || !FTP_SECTION.test(issue.section)) {
@@ -172,7 +184,7 @@ export function runService(ctx: CliContext, _args: ServiceArgs): Promise<number>
     }, { size: section.concurrentConnections, budget });
   };
   return runServiceLoop({
-    loadConfig: () => loadServiceConfig(ctx),
+    loadConfig: (when) => loadServiceConfig(ctx, { skipBadSections: when === "start" }),
     makePool,
     identifierOf,
   });

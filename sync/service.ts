@@ -40,8 +40,12 @@ export interface ServiceSignals {
 
 /** Everything the service touches, injected. */
 export interface ServiceDeps {
-  /** Loads and validates parametre.ini (at start and on every SIGHUP). */
-  loadConfig: () => Promise<ServiceConfigLoad>;
+  /**
+   * Loads and validates parametre.ini, at start and on every SIGHUP. At start a loader may leave
+   * misconfigured sections out (the service must not die of one bad section); on a reload any
+   * error should refuse the file, since a running configuration exists.
+   */
+  loadConfig: (when: "start" | "reload") => Promise<ServiceConfigLoad>;
   /** A connection pool for one pass of a section (closed after the pass). */
   makePool: (section: SectionConfig) => RemoteFsPool;
   /** The section's Identifier, written into parametre.ini first when it is missing. */
@@ -123,7 +127,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
   let offReload = (): void => {};
 
   try {
-    const first = await deps.loadConfig();
+    const first = await deps.loadConfig("start");
     if (!first.ok) {
       for (const error of first.errors) log.error("{error}", { error });
       log.error("The configuration has errors: the service cannot start");
@@ -209,7 +213,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       log.info("Reloading the configuration");
       let load: ServiceConfigLoad;
       try {
-        load = await deps.loadConfig();
+        load = await deps.loadConfig("reload");
       } catch (error) {
         load = { ok: false, errors: [(error as Error).message] };
       }

@@ -221,15 +221,21 @@ Deno.test("service: a misconfigured section is left out, a broken [Service] stop
         `Remote_dir = /\n` +
         `Local_dir = ${local}\n\n[FTP2]\nServer = 127.0.0.1\nType = sftp\n`,
     );
-    await t.step("FTP2 is reported and skipped; FTP1 runs; SIGINT exits 0", async () => {
-      await using svc = new ServiceProcess(ini, join(dir, "state"), join(dir, "n1.sock"));
-      await svc.until("FTP1's pass", () => svc.count(/^<6>\[FTP1\] Pass ok in /) === 1);
-      assert.ok(svc.lines.some((l) => /^<3>.*\[FTP2\] Type: /.test(l)), svc.lines.join("\n"));
-      assert.ok(svc.lines.some((l) => /^<3>Section \[FTP2\] has configuration errors/.test(l)));
-      assert.ok(exists(join(local, "r.txt")));
-      svc.kill("SIGINT");
-      assert.equal((await svc.status).code, 0);
-    });
+    await t.step(
+      "FTP2 is skipped at start, refused on reload; FTP1 runs; SIGINT exits 0",
+      async () => {
+        await using svc = new ServiceProcess(ini, join(dir, "state"), join(dir, "n1.sock"));
+        await svc.until("FTP1's pass", () => svc.count(/^<6>\[FTP1\] Pass ok in /) === 1);
+        assert.ok(svc.lines.some((l) => /^<3>.*\[FTP2\] Type: /.test(l)), svc.lines.join("\n"));
+        assert.ok(svc.lines.some((l) => /^<3>Section \[FTP2\] has configuration errors/.test(l)));
+        assert.ok(exists(join(local, "r.txt")));
+        // A reload refuses the same file: with a running configuration, any error refuses it.
+        svc.kill("SIGHUP");
+        await svc.until("the refusal", () => svc.count(/^<3>.*refused/) === 1);
+        svc.kill("SIGINT");
+        assert.equal((await svc.status).code, 0);
+      },
+    );
     await t.step("an error in [Service]: exit 2, errors at error priority", async () => {
       await Deno.writeTextFile(ini, "[Service]\nServiceWait = soon\n\n[FTP1]\nServer = x\n");
       await using svc = new ServiceProcess(ini, join(dir, "state"), join(dir, "n2.sock"));
