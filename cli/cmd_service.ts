@@ -15,21 +15,12 @@ import {
   loadSecretKey,
   parseIni,
   SecretKeyError,
-  type SectionConfig,
-  setIniValues,
 } from "../config/mod.ts";
-import {
-  ConnectionBudget,
-  connectRemoteFs,
-  FtpPool,
-  type RemoteFsPool,
-  runService as runServiceLoop,
-  type ServiceConfigLoad,
-} from "../sync/mod.ts";
+import { runService as runServiceLoop, type ServiceConfigLoad } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import type { Dispatch } from "./dispatch.ts";
-import { errorMessage } from "./error_message.ts";
 import { configureLogging } from "./logging.ts";
+import { SectionRuntime } from "./section_runtime.ts";
 
 /** The parsed arguments of `service` (none yet). */
 export type ServiceArgs = Record<string, never>;
@@ -129,63 +120,12 @@ export async function loadServiceConfig(
   return done(second.config, skipped);
 }
 
-/** A new Identifier: 40 hex digits. */
-function newIdentifier(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(20)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
 /** The body of `service`: runs until SIGTERM/SIGINT (exit 0); configuration errors exit 2. */
 export function runService(ctx: CliContext, _args: ServiceArgs): Promise<number> {
-  const identifiers = new Map<string, string>();
-  const budgets = new Map<string, ConnectionBudget>();
-  const identifierOf = async (section: SectionConfig): Promise<string> => {
-    if (section.identifier !== undefined) return section.identifier;
-    const key = section.name.toUpperCase();
-    let id = identifiers.get(key);
-    if (id === undefined) {
-      id = newIdentifier();
-      try {
-        await setIniValues(ctx.configPath, section.name, { Identifier: id });
-      } catch (error) {
-        throw new Error(
-          `Cannot write the Identifier of section "${section.name}" into "${ctx.configPath}": ` +
-            errorMessage(error),
-          { cause: error },
-        );
-      }
-      identifiers.set(key, id);
-    }
-    return id;
-  };
-  const makePool = (section: SectionConfig): RemoteFsPool => {
-    const server = `${section.server}:${section.port}:${section.user}`;
-    let budget = budgets.get(server);
-    if (budget === undefined || budget.limit < section.concurrentConnections) {
-      budget = new ConnectionBudget(section.concurrentConnections);
-      budgets.set(server, budget);
-    }
-    return new FtpPool(() => {
-      if (section.passwordError !== undefined) {
-        return Promise.reject(new Error(section.passwordError));
-      }
-      return connectRemoteFs({
-        host: section.server,
-        port: section.port,
-        type: section.type,
-        user: section.user,
-        password: section.password,
-        tlsVerify: section.tlsVerify,
-        tlsFingerprint: section.tlsFingerprint,
-      });
-    }, { size: section.concurrentConnections, budget });
-  };
+  const runtime = new SectionRuntime({ configPath: ctx.configPath });
   return runServiceLoop({
     loadConfig: (when) => loadServiceConfig(ctx, { skipBadSections: when === "start" }),
-    makePool,
-    identifierOf,
+    makePool: (section) => runtime.makePool(section),
+    identifierOf: (section) => runtime.identifierOf(section),
   });
 }

@@ -6,20 +6,18 @@
  * @module
  */
 import { join } from "node:path";
-import { loadConfig, type SectionConfig } from "../../config/mod.ts";
+import { loadConfig } from "../../config/mod.ts";
 import {
-  connectRemoteFs,
   createNotifier,
-  FtpPool,
   type PassOutcome,
   processSignals,
-  type RemoteFsPool,
   runPass,
   runService,
   type ServiceConfigLoad,
   type ServiceSignals,
 } from "../../sync/mod.ts";
 import type { Output } from "../output.ts";
+import { SectionRuntime } from "../section_runtime.ts";
 import { describePass } from "./demo_narration.ts";
 import { PassTracker } from "./demo_pass_tracker.ts";
 import { type DemoLayout, makeDemoFolders, randomHex, writeDemoIni } from "./demo_setup.ts";
@@ -49,24 +47,6 @@ const FROM_SERVER = "hello-from-server.txt";
 
 /** The scenario cannot go on: an expected pass did not come, or the service ended. */
 class StepFailed extends Error {}
-
-/** The connection pool of one pass, like the service's (cli/cmd_service.ts) without a budget. */
-function makePool(section: SectionConfig): RemoteFsPool {
-  return new FtpPool(() => {
-    if (section.passwordError !== undefined) {
-      return Promise.reject(new Error(section.passwordError));
-    }
-    return connectRemoteFs({
-      host: section.server,
-      port: section.port,
-      type: section.type,
-      user: section.user,
-      password: section.password,
-      tlsVerify: section.tlsVerify,
-      tlsFingerprint: section.tlsFingerprint,
-    });
-  }, { size: section.concurrentConnections });
-}
 
 /** Loads the demo's ini through the real loader (the password is decrypted with secret.key). */
 async function loadDemoConfig(iniPath: string): Promise<ServiceConfigLoad> {
@@ -189,10 +169,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       AbortSignal.any([stop.signal, AbortSignal.timeout(stepTimeoutMs)]),
     );
     firstPass.catch(() => {}); // awaited by the scenario; may reject before it gets there
+    const runtime = new SectionRuntime({ configPath: layout.iniPath });
     const service = runService({
       loadConfig: () => loadDemoConfig(layout.iniPath),
-      makePool,
-      identifierOf: (section) => Promise.resolve(section.identifier ?? ""),
+      makePool: (section) => runtime.makePool(section),
+      identifierOf: (section) => runtime.identifierOf(section),
       notifier: createNotifier({ env: {} }),
       signals: {
         onStop: (listener) => {
