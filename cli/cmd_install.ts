@@ -3,7 +3,7 @@
  * @module
  */
 import { Command } from "commander";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandSystemctl, renderUnit, UNIT_NAME, type UnitExec } from "../deploy/mod.ts";
 import { type CliContext, DEFAULT_UNIT_DIR, ENV, resolveUnitDir } from "./context.ts";
@@ -19,6 +19,12 @@ import {
 } from "./cmd_service_control.ts";
 
 export { UNIT_NAME };
+
+/**
+ * Set by the release tarball's `ftp-clone` launcher to its own path: the unit then runs the
+ * launcher, which runs the bundled deno offline on the tarball's own cache.
+ */
+export const LAUNCHER_ENV = "FTP_CLONE_LAUNCHER";
 
 /** The parsed arguments of `install`. */
 export interface InstallArgs {
@@ -59,11 +65,13 @@ export function installCommand(dispatch: Dispatch): Command {
 }
 
 /**
- * What ExecStart runs: the executable itself when compiled; when the executable is the deno CLI,
- * `deno run` on this source tree's mod.ts with its deno.json (the import map).
+ * What ExecStart runs: the executable itself when compiled; when the executable is the deno CLI
+ * started by the release tarball's launcher (an absolute path), that launcher; else `deno run` on
+ * this source tree's mod.ts with its deno.json (the import map).
  */
-export function unitExec(execPath: string): UnitExec {
+export function unitExec(execPath: string, launcher?: string): UnitExec {
   if (!/^deno(\.exe)?$/i.test(basename(execPath))) return { kind: "binary", path: execPath };
+  if (launcher !== undefined && isAbsolute(launcher)) return { kind: "binary", path: launcher };
   return {
     kind: "source",
     deno: execPath,
@@ -79,6 +87,17 @@ function exists(path: string): boolean {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+}
+
+/** The launcher named by {@linkcode LAUNCHER_ENV} when it is an existing file, else undefined. */
+function launcherPath(ctx: CliContext): string | undefined {
+  const launcher = ctx.env[LAUNCHER_ENV];
+  if (launcher === undefined || !isAbsolute(launcher)) return undefined;
+  try {
+    return Deno.statSync(launcher).isFile ? launcher : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -111,7 +130,7 @@ export async function runInstall(
     ctx.output.ok("Service uninstalled.");
   }
   const text = renderUnit({
-    exec: unitExec(deps.execPath ?? Deno.execPath()),
+    exec: unitExec(deps.execPath ?? Deno.execPath(), launcherPath(ctx)),
     configPath: config.path,
     localDirs: config.sections.map((section) => section.localDir),
   });

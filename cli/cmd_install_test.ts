@@ -207,6 +207,11 @@ Deno.test("start, stop and restart print their ok lines or systemctl's error", a
 
 Deno.test("unitExec() tells the deno CLI from a compiled binary", () => {
   assert.deepEqual(unitExec("/opt/x/ftp-clone"), { kind: "binary", path: "/opt/x/ftp-clone" });
+  // The release tarball's launcher runs deno: the unit runs the launcher.
+  assert.deepEqual(unitExec("/opt/x/deno", "/opt/x/ftp-clone"), {
+    kind: "binary",
+    path: "/opt/x/ftp-clone",
+  });
   const source = unitExec("/usr/lib/node_modules/deno/deno");
   assert.equal(source.kind, "source");
   if (source.kind === "source") {

@@ -15,6 +15,7 @@ import { serviceCommand } from "./cmd_service.ts";
 import { serviceControlCommand } from "./cmd_service_control.ts";
 import { statusCommand } from "./cmd_status.ts";
 import { syncCommand } from "./cmd_sync.ts";
+import { trashCommand } from "./cmd_trash.ts";
 import { uninstallCommand } from "./cmd_uninstall.ts";
 import { createContext, DEFAULT_UNIT_DIR, ENV, type Env, type GlobalFlags } from "./context.ts";
 import { type CommandRun, type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
@@ -101,6 +102,7 @@ export function buildProgram(output: Output, dispatch: Dispatch): Command {
   const commands = [
     syncCommand(dispatch),
     statusCommand(dispatch),
+    trashCommand(dispatch),
     checkCommand(dispatch),
     passwordCommand(dispatch),
     serviceCommand(dispatch),
@@ -120,6 +122,13 @@ export function buildProgram(output: Output, dispatch: Dispatch): Command {
       command.configureOutput({
         outputError: (text, write) => write(redactPasswordUsageError(text)),
       });
+    }
+    // Nested commands (trash list, trash restore) inherit the same settings from their parent.
+    for (const sub of command.commands) {
+      sub
+        .copyInheritedSettings(command)
+        .helpOption("-h, --help", "print this help and exit")
+        .showHelpAfterError(`(run "ftp-clone ${command.name()} ${sub.name()} --help" for usage)`);
     }
     program.addCommand(command);
   }

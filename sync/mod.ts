@@ -35,3 +35,4 @@ export {
 export { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
 export { localWrites, watchLocalDir } from "./watcher.ts";
 export { Semaphore } from "./semaphore.ts";
+export { moveToTrash, type TrashReason } from "./trash.ts";

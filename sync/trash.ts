@@ -8,7 +8,11 @@
 import { dirname, join, relative } from "node:path";
 
 /** Why a file went to the trash. */
-export type TrashReason = "deleted on the remote" | "overwritten by a download";
+export type TrashReason =
+  | "deleted on the remote"
+  | "overwritten by a download"
+  /** `ftp-clone trash restore --replace` put an older version in its place. */
+  | "replaced by a restore";
 
 /** One line of the trash index. */
 export interface TrashRecord {
@@ -19,6 +23,10 @@ export interface TrashRecord {
   /** The entry's path relative to the section's trash directory. */
   trashPath: string;
   reason: TrashReason;
+  /** The file's mtime before it was trashed (ISO 8601, UTC); absent in older indexes. */
+  mtime?: string;
+  /** The file's size in bytes when it was trashed; absent in older indexes. */
+  size?: number;
 }
 
 /** Options of {@linkcode moveToTrash}. */
@@ -89,6 +97,9 @@ export function moveToTrash(
   const root = trashDir(stateDir, identifier);
   const source = join(localRoot, relPath);
   const target = freeName(join(root, relPath), options.now);
+  // The trash entry's own mtime becomes the trash time (what purging reads), so the original
+  // one is kept in the index for `trash restore`.
+  const before = Deno.lstatSync(source);
   Deno.mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   try {
     Deno.renameSync(source, target);
@@ -103,6 +114,8 @@ export function moveToTrash(
     path: relPath,
     trashPath: relative(root, target).split("\\").join("/"),
     reason: options.reason,
+    ...(before.mtime === null ? {} : { mtime: before.mtime.toISOString() }),
+    size: before.size,
   };
   Deno.writeTextFileSync(indexPath(stateDir, identifier), JSON.stringify(record) + "\n", {
     append: true,

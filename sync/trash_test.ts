@@ -36,6 +36,17 @@ Deno.test("moveToTrash(), listTrash() and purgeTrash()", async (t) => {
       assert.equal(Deno.readTextFileSync(second), "v2");
     });
 
+    await t.step("the index keeps the original mtime and size", () => {
+      Deno.writeTextFileSync(`${local}/kept.txt`, "12345");
+      const mtime = new Date("2024-02-03T04:05:06Z");
+      Deno.utimeSync(`${local}/kept.txt`, mtime, mtime);
+      moveToTrash(state, "other", "kept.txt", local, { now, reason: "deleted on the remote" });
+      const [record] = listTrash(state, "other");
+      assert.equal(record?.mtime, "2024-02-03T04:05:06.000Z");
+      assert.equal(record?.size, 5);
+      assert.equal(record?.trashedAt, now.toISOString());
+    });
+
     await t.step("the index says where each entry came from and why", () => {
       const records = listTrash(state, "id");
       assert.deepEqual(records.map((r) => [r.path, r.trashPath, r.reason]), [
