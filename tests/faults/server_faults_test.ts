@@ -1,0 +1,229 @@
+/**
+ * Server faults scripted on the hostile server: 421 "too many connections" below
+ * ConcurrentConnections (the pool shrinks and the pass completes), a file that vanishes between
+ * listing and transfer, a download cut mid-way, the control connection dropped mid-listing.
+ * Nothing partial ever sits under a final name, and the next pass converges.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FtpPool } from "../../sync/ftp/mod.ts";
+import { runPass } from "../../sync/mod.ts";
+import type { PassOutcome } from "../../sync/mod.ts";
+import {
+  type HostileScript,
+  type HostileServer,
+  startHostileServer,
+} from "../support/hostile_ftp_server.ts";
+import { walkLocal } from "../support/sync_scenario.ts";
+import { SKIP_KNOWN_BUGS } from "./fault_scale.ts";
+import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
+
+const TEMP_PREFIX = ".ftp-clone.";
+
+/** `count` small files in `/d`, as an MLSD listing and their contents. */
+function smallFiles(count: number): Pick<HostileScript, "listings" | "files"> {
+  const lines: string[] = [];
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const content = `file ${i} `.repeat(i + 1);
+    lines.push(`type=file;size=${content.length};modify=20260101120000; f${i}.txt`);
+    files[`/d/f${i}.txt`] = content;
+  }
+  return { listings: { "/d": { mlsd: lines.join("\r\n") + "\r\n" } }, files };
+}
+
+/** A Local_dir and state directory that live across several passes. */
+async function withSection(
+  fn: (run: (srv: HostileServer) => Promise<PassOutcome>, local: string) => Promise<void>,
+): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "ftp-clone-srvfault-" });
+  try {
+    const local = join(root, "local");
+    await Deno.mkdir(local);
+    const run = async (srv: HostileServer) => {
+      const section = { ...hostileSection(srv, local), concurrentConnections: 4 };
+      const pool = new FtpPool(hostileConnect(srv), { size: section.concurrentConnections });
+      try {
+        return await runPass({
+          section,
+          stateDir: join(root, "state"),
+          binDirectory: "/bin",
+          dryRun: false,
+          now: new Date(NOW),
+          pool,
+          identifier: "0123456789abcdef0123456789abcdef01234567",
+          retryDelaysMs: [1, 1],
+        });
+      } finally {
+        await pool.close();
+      }
+    };
+    await fn(run, local);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+function noTemps(local: string): void {
+  const temps = walkLocal(local).filter((p) => p.split("/").some((c) => c.startsWith(TEMP_PREFIX)));
+  assert.deepEqual(temps, [], "temporary files left in Local_dir");
+}
+
+Deno.test("server faults: 421 beyond 2 connections shrinks the pool and the pass completes", async () => {
+  await withSection(async (run, local) => {
+    await using srv = await startHostileServer({ ...smallFiles(24), maxConnections: 2 });
+    const outcome = await run(srv);
+    assert.equal(outcome.report.outcome, "ok", JSON.stringify(outcome.report.errors));
+    assert.equal(outcome.report.downloaded, 24);
+    assert.ok(srv.peakConnections <= 2, `${srv.peakConnections} connections at once`);
+    assert.ok(srv.connections > 2, "the limit was never hit: the test proves nothing");
+    assert.equal(walkLocal(local).length, 24);
+  });
+});
+
+Deno.test("server faults: a file vanishing between listing and RETR fails alone", async () => {
+  await withSection(async (run, local) => {
+    const script = smallFiles(6);
+    const files = { ...script.files };
+    delete files["/d/f3.txt"]; // listed, but RETR answers 550
+    {
+      await using srv = await startHostileServer({ ...script, files });
+      const outcome = await run(srv);
+      assert.equal(outcome.report.outcome, "failed");
+      assert.equal(outcome.report.downloaded, 5);
+      assert.equal(outcome.report.errors.length, 1, JSON.stringify(outcome.report.errors));
+      assert.match(outcome.report.errors[0]!, /f3\.txt/);
+      assert.ok(!walkLocal(local).includes("f3.txt"));
+      noTemps(local);
+    }
+    // The next pass: the file is gone from the listing too; nothing left to do.
+    const listing = script.listings!["/d"]!.mlsd as string;
+    await using srv = await startHostileServer({
+      listings: {
+        "/d": { mlsd: listing.split("\r\n").filter((l) => !l.endsWith(" f3.txt")).join("\r\n") },
+      },
+      files,
+    });
+    const next = await run(srv);
+    assert.equal(next.report.outcome, "ok", JSON.stringify(next.report.errors));
+    assert.equal(next.report.downloaded, 0);
+  });
+});
+
+Deno.test("server faults: a download cut mid-way never leaves a partial file", async () => {
+  await withSection(async (run, local) => {
+    const big = "x".repeat(200_000);
+    const script: HostileScript = {
+      listings: {
+        "/d": {
+          mlsd: `type=file;size=${big.length};modify=20260101120000; cut.bin\r\n` +
+            "type=file;size=2;modify=20260101120000; ok.txt\r\n",
+        },
+      },
+      files: { "/d/cut.bin": { data: big, cutAfter: 70_000 }, "/d/ok.txt": "ok" },
+    };
+    {
+      await using srv = await startHostileServer(script);
+      const outcome = await run(srv);
+      assert.equal(outcome.report.outcome, "failed");
+      assert.ok(!walkLocal(local).includes("cut.bin"), "a partial file sits under the final name");
+      assert.equal(await Deno.readTextFile(join(local, "ok.txt")), "ok");
+      noTemps(local);
+      assert.ok(srv.commands.filter((c) => c.startsWith("RETR /d/cut.bin")).length >= 1);
+    }
+    // The server is fixed: the next pass fetches the whole file.
+    await using srv = await startHostileServer({
+      ...script,
+      files: { "/d/cut.bin": big, "/d/ok.txt": "ok" },
+    });
+    const next = await run(srv);
+    assert.equal(next.report.outcome, "ok", JSON.stringify(next.report.errors));
+    assert.equal((await Deno.readTextFile(join(local, "cut.bin"))).length, big.length);
+    noTemps(local);
+  });
+});
+
+Deno.test("server faults: the control connection dropped at the listing fails the pass cleanly", async () => {
+  await withSection(async (run, local) => {
+    await using srv = await startHostileServer({
+      ...smallFiles(3),
+      onCommand: (verb) => (verb === "MLSD" ? { close: true } : undefined),
+    });
+    const outcome = await run(srv);
+    assert.equal(outcome.report.outcome, "failed");
+    assert.match(outcome.report.errors.join("\n"), /Cannot list Remote_dir "\/d"/);
+    assert.deepEqual(walkLocal(local), []);
+  });
+});
+
+/** Uploads a 16 MiB file that is rewritten (same size, other bytes) while the server reads it. */
+async function uploadWhileModified() {
+  const size = 16 * 1024 * 1024;
+  const a = new Uint8Array(size).fill(0x61);
+  const b = new Uint8Array(size).fill(0x62);
+  const root = await Deno.makeTempDir({ prefix: "ftp-clone-upmod-" });
+  const local = join(root, "local");
+  await Deno.mkdir(local);
+  const file = join(local, "big.bin");
+  await Deno.writeFile(file, a);
+  let modified = false;
+  await using srv = await startHostileServer({
+    features: ["MLST type*;size*;modify*;", "UTF8", "REST STREAM", "SIZE", "MDTM", "MFMT"],
+    dynamicDirs: ["/d"],
+    onReceive: async (path, received) => {
+      if (modified || !path.includes("big.bin") || received < 65_536) return;
+      modified = true;
+      // Rewritten in place (no truncation), as an editor saving over it would.
+      using f = await Deno.open(file, { write: true });
+      let done = 0;
+      while (done < b.length) done += await f.write(b.subarray(done));
+    },
+  });
+  const run = async () => {
+    const pool = new FtpPool(hostileConnect(srv), { size: 2 });
+    try {
+      return await runPass({
+        section: hostileSection(srv, local),
+        stateDir: join(root, "state"),
+        binDirectory: "/bin",
+        dryRun: false,
+        now: new Date(),
+        pool,
+        identifier: "0123456789abcdef0123456789abcdef01234567",
+        retryDelaysMs: [1, 1],
+      });
+    } finally {
+      await pool.close();
+    }
+  };
+  try {
+    await run();
+    assert.ok(modified, "the file was not modified during its upload: the test proves nothing");
+    const first = srv.stored.get("/d/big.bin");
+    const whole = first === undefined || first.every((x) => x === 0x61) ||
+      first.every((x) => x === 0x62);
+    for (let i = 0; i < 3; i++) await run();
+    const last = srv.stored.get("/d/big.bin");
+    const converged = last !== undefined && last.length === size && last.every((x) => x === 0x62);
+    return { whole, converged };
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("server faults: a local file modified during its upload converges", async () => {
+  const { converged } = await uploadWhileModified();
+  assert.ok(converged, "the server never got the final version");
+});
+
+Deno.test({
+  // BUG: uploadFile checks that the local file is unchanged before the upload only; a file
+  // rewritten while it is read is renamed onto the final name torn (old head, new tail), until a
+  // later pass uploads it again. Fix: stat it again after the upload, before RNTO.
+  name: "server faults: a local file modified during its upload is never published torn",
+  ignore: SKIP_KNOWN_BUGS,
+}, async () => {
+  const { whole } = await uploadWhileModified();
+  assert.ok(whole, "a torn version was published under the final name");
+});
