@@ -26,11 +26,32 @@ export interface Output {
   writeErr(text: string): void;
 }
 
-/** Builds an {@linkcode Output} over two raw writers; every other method is derived from them. */
+/** C0 and C1 control characters other than tab and line feed, and DEL. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL_REGEXP = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text with its control characters written as `\xNN`: a server's reply, a file name or a value
+ * from the ini may carry terminal escape sequences, and nothing we print may reach a terminal or
+ * the journal raw.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(
+    CONTROL_REGEXP,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/**
+ * Builds an {@linkcode Output} over two raw writers; every other method is derived from them.
+ * Everything written is passed through {@linkcode escapeControls}.
+ */
 export function createOutput(
-  writeOut: (text: string) => void,
-  writeErr: (text: string) => void,
+  rawOut: (text: string) => void,
+  rawErr: (text: string) => void,
 ): Output {
+  const writeOut = (text: string): void => rawOut(escapeControls(text));
+  const writeErr = (text: string): void => rawErr(escapeControls(text));
   return {
     ok: (message) => writeOut(`ok: ${message}\n`),
     error: (message) => writeErr(`error: ${message}\n`),

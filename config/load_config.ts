@@ -188,6 +188,8 @@ function hasPassword(text: string): boolean {
 }
 
 function suggestSection(name: string): string | undefined {
+  // The regexp below backtracks quadratically on long runs of " _-"; no real typo is that long.
+  if (name.length > 64) return undefined;
   const numbered = /^([A-Za-z _-]*?)[ _-]*0*([0-9]+)$/.exec(name);
   if (numbered && editDistance((numbered[1] ?? "").toLowerCase(), "ftp") <= 2) {
     const n = Number(numbered[2]);

@@ -27,7 +27,13 @@ function ok<T>(value: T): ParseResult<T> {
 }
 
 function invalid<T>(raw: string, expected: string): ParseResult<T> {
-  return { ok: false, message: `Invalid value "${raw}": ${expected}` };
+  // Control characters are shown as \xNN: a value may hold terminal escape sequences.
+  const shown = raw.replace(
+    // deno-lint-ignore no-control-regex -- matching control characters is the point
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return { ok: false, message: `Invalid value "${shown}": ${expected}` };
 }
 
 /** Timers hold at most 2^31-1 ms; a longer wait would fire at once: 35791 minutes (~24.8 days). */

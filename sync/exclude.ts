@@ -164,9 +164,16 @@ export function compileExclude(patterns: readonly string[]): ExcludeFn {
   return isExcluded;
 }
 
+/**
+ * The exact shape of the names `uploadTempName` and `downloadTempName` build. Only names of this
+ * shape are hidden and cleaned up as leftovers: a user's own `.ftp-clone.notes` is a file like
+ * any other.
+ */
+const TEMP_NAME_REGEXP = /^\.ftp-clone\.(?:up|down)\.[0-9a-f]{12}\.[^/]+\.part$/;
+
 /** Whether a base name is one of ftp-clone's temporary files (hidden from both listings). */
 export function isTemporaryName(name: string): boolean {
-  return name.startsWith(TEMP_NAME_PREFIX);
+  return name.startsWith(TEMP_NAME_PREFIX) && TEMP_NAME_REGEXP.test(name);
 }
 
 /** Options of the temporary name builders. */

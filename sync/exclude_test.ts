@@ -107,7 +107,19 @@ Deno.test("temporary names share one prefix and stay under NAME_MAX", async (t) 
     assert.ok(name.startsWith(TEMP_NAME_PREFIX));
   });
   await t.step("ordinary names are not temporary", () => {
-    for (const name of [".ftp-clone", "ftp-clone.x", ".bashrc", "a.part"]) {
+    for (
+      const name of [
+        ".ftp-clone",
+        "ftp-clone.x",
+        ".bashrc",
+        "a.part",
+        // A user's own files that merely start like ours (regression: they were deleted).
+        ".ftp-clone.notes",
+        ".ftp-clone.up.txt",
+        ".ftp-clone.up.0123456789ab.x",
+        ".ftp-clone.down.nothexnothex.x.part",
+      ]
+    ) {
       assert.equal(isTemporaryName(name), false, name);
     }
   });

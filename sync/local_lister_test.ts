@@ -59,7 +59,7 @@ Deno.test("listLocal()", async (t) => {
     await withTree(async (root) => {
       Deno.mkdirSync(`${root}/cache`);
       Deno.writeTextFileSync(`${root}/cache/x`, "");
-      Deno.writeTextFileSync(`${root}/.ftp-clone.down.abc.f.part`, "");
+      Deno.writeTextFileSync(`${root}/.ftp-clone.down.0123456789ab.f.part`, "");
       Deno.writeTextFileSync(`${root}/keep.txt`, "");
       Deno.writeTextFileSync(`${root}/skip.log`, "");
       const listing = await listLocal(root, {

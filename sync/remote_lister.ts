@@ -260,8 +260,16 @@ export async function listRemote(
               out.push("unsupported");
             } else if (isMissing(error)) {
               out.push("missing"); // deleted while listing
+            } else if ((error as { transient?: unknown }).transient === true) {
+              throw error; // a lost connection: the whole batch is retried on a fresh one
             } else {
-              throw error;
+              // One unreadable reply (a bad date...) must not fail the section on every pass:
+              // that file is taken as listed.
+              options.onWarning(
+                `Cannot read the modification time of "${remotePath(rootDir, path)}" ` +
+                  `(${(error as Error).message}); using the listing's time`,
+              );
+              out.push("unsupported");
             }
           }
         }

@@ -153,7 +153,7 @@ Deno.test("listRemote()", async (t) => {
       for (let d = 0; d < 20; d++) {
         for (let f = 0; f < 5; f++) tree.putFile(`/r/d${d}/sub/f${f}`, "x");
       }
-      tree.putFile("/r/.ftp-clone.up.123.f.part", "partial");
+      tree.putFile("/r/.ftp-clone.up.0123456789ab.f.part", "partial");
       tree.putSymlink("/r/link", "/etc");
       tree.putDir("/r/empty");
       const warnings: string[] = [];

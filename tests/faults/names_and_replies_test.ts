@@ -49,10 +49,9 @@ async function hostilePass(script: HostileScript) {
 }
 
 Deno.test({
-  // BUG: isTemporaryName matches any name starting ".ftp-clone.", and the pass deletes such
-  // "leftovers" (local at once, remote once a day old) without the trash.
+  // Regression: isTemporaryName matched any name starting ".ftp-clone.", and the pass deleted
+  // such "leftovers" (local at once, remote once a day old) without the trash.
   name: "a user's file named like a temporary file (.ftp-clone.*) is never deleted",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   const s = await makeScenario({ precisionMs: 1000 });
   try {
@@ -70,10 +69,9 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG: listRemote rethrows any MDTM failure other than 550/50x, so one file whose MDTM reply
-  // cannot be read fails the listing, hence the whole section, on every pass.
+  // Regression: listRemote rethrew any MDTM failure other than 550/50x, so one file whose MDTM
+  // reply could not be read failed the listing, hence the whole section, on every pass.
   name: "hostile: one unreadable MDTM reply fails that file only, not the section",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   const { outcome, localPaths } = await hostilePass({
     features: ["UTF8", "SIZE", "MDTM"], // LIST only: recent files get an MDTM
@@ -116,10 +114,9 @@ Deno.test("hostile: duplicated names in one listing crash nothing and escape now
 });
 
 Deno.test({
-  // BUG: errorMessage/toFtpError keep the server's reply as sent: a server can write terminal
+  // Regression: errorMessage/toFtpError kept the server's reply as sent: a server can write terminal
   // escape sequences to the user's terminal or the journal.
   name: "hostile: control characters in a server reply are not printed raw",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   await using srv = await startHostileServer({
     onCommand: (verb) => (verb === "PASS" ? "530 \x1b]0;owned\x07\x1b[2Jcleared" : undefined),
@@ -131,19 +128,20 @@ Deno.test({
       ini,
       `[FTP1]\nServer = 127.0.0.1\nPort = ${srv.port}\nRemote_dir = /d\nLocal_dir = ${dir}\n`,
     );
-    const r = await runCli(["--config", ini, "--state-dir", join(dir, "state"), "check"]);
+    // The state directory must not lie inside Local_dir (a configuration error).
+    const r = await runCli(["--config", ini, "--state-dir", `${dir}-state`, "check"]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /cleared/);
     assert.doesNotMatch(r.stderr + r.stdout, RAW_CONTROL, JSON.stringify(r.stderr));
   } finally {
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}-state`, { recursive: true }).catch(() => {});
   }
 });
 
 Deno.test({
-  // BUG: value_parsers.ts `invalid()` quotes the raw value: `Port = 2<ESC>[2J` prints the escape.
+  // Regression: value_parsers.ts `invalid()` quoted the raw value: `Port = 2<ESC>[2J` prints the escape.
   name: "config: control characters in a bad value are not printed raw",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   const text = "[FTP1]\nServer = 127.0.0.1\nPort = 2\x1b]0;pwned\x07\x1b[2J\nRemote_dir = /\n" +
     "Local_dir = /srv/a\n";
