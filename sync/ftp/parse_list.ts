@@ -73,9 +73,20 @@ export function parseListing(
       options.onRefused?.(parsed.name, refusal);
       continue;
     }
+    // A size that is missing, negative, fractional or beyond 2^53 cannot be transferred and
+    // checked: refusing the entry (with a warning) beats failing its download on every pass.
+    if (parsed.kind === "file" && !(Number.isSafeInteger(parsed.size) && parsed.size >= 0)) {
+      options.onRefused?.(parsed.name, "its listed size is not a usable number of bytes");
+      continue;
+    }
     entries.push(parsed);
   }
   return entries;
+}
+
+/** A size to report for a link or other entry (never transferred): 0 when unusable. */
+function usableSize(size: number): number {
+  return Number.isSafeInteger(size) && size >= 0 ? size : 0;
 }
 
 /** Why a listed name is refused, "skip" for `.`/`..`, undefined when it is acceptable. */
@@ -108,11 +119,12 @@ export function parseMlsdLine(line: string): RemoteEntry | "skip" | undefined {
   else kind = "other";
   const rawTime = facts.get("modify") ?? "";
   const sizeText = facts.get("size");
-  const size = kind === "dir" || sizeText === undefined ? 0 : Number(sizeText);
+  // NaN when a file has no usable size: parseListing refuses it.
+  const size = kind === "dir" ? 0 : /^\d+$/.test(sizeText ?? "") ? Number(sizeText) : NaN;
   return {
     name,
     kind,
-    size: Number.isSafeInteger(size) && size >= 0 ? size : 0,
+    size: kind === "file" ? size : usableSize(size),
     mtimeMs: parseFtpTimestamp(rawTime),
     mtimePrecisionMs: MS_PER_SECOND,
     rawTime,
@@ -196,7 +208,7 @@ export function parseUnixListLine(line: string, nowMs: number): RemoteEntry | "s
   return {
     name,
     kind,
-    size: kind === "dir" || !Number.isSafeInteger(size) ? 0 : size,
+    size: kind === "dir" ? 0 : kind === "file" ? size : usableSize(size),
     mtimeMs,
     mtimePrecisionMs,
     rawTime,

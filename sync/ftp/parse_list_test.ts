@@ -182,3 +182,21 @@ Deno.test("FTP timestamps round-trip at whole seconds", async (t) => {
   }
   assert.equal(formatFtpTimestamp(Date.UTC(2020, 0, 2, 3, 4, 5, 999)), "20200102030405");
 });
+
+Deno.test("parseListing refuses files whose size cannot be transferred, with a reason", async (t) => {
+  for (const size of ["-5", "1180591620717411303424", "NaN", "1.5", ""]) {
+    await t.step(`size=${size}`, () => {
+      const refused: string[] = [];
+      const entries = parseListing(
+        `type=file;size=${size};modify=20260101120000; x\r\ntype=file;size=5;modify=20260101120000; ok\r\n`,
+        "mlsd",
+        {
+          nowMs: Date.UTC(2026, 10, 25),
+          onRefused: (name, reason) => refused.push(`${name}: ${reason}`),
+        },
+      );
+      assert.deepEqual(entries.map((e) => e.name), ["ok"]);
+      assert.deepEqual(refused, ["x: its listed size is not a usable number of bytes"]);
+    });
+  }
+});

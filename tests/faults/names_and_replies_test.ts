@@ -154,11 +154,9 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG: parse_list.ts turns a negative, too large or NaN MLSD size into 0 without a word; the
-  // download then fails on every pass ("5 bytes received, 0 listed"), so the section never
-  // succeeds again.
+  // Regression: parse_list.ts turned a negative, too large or NaN MLSD size into 0 without a
+  // word; the download then failed on every pass ("5 bytes received, 0 listed").
   name: "hostile: an absurd MLSD size does not fail the section on every pass",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   const { outcome, localPaths } = await hostilePass({
     listings: {
