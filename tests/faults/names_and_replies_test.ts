@@ -13,7 +13,6 @@ import { runPass } from "../../sync/mod.ts";
 import { runCli } from "../support/cli.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { makeScenario, walkLocal } from "../support/sync_scenario.ts";
-import { SKIP_KNOWN_BUGS } from "./fault_scale.ts";
 import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
 
 /** C0 controls other than tab and line feed, DEL, and C1 controls: terminal escapes start here. */
