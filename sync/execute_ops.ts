@@ -277,13 +277,27 @@ function isUnsupported(error: unknown): boolean {
   return code === 500 || code === 502 || code === 504;
 }
 
-/** What the server reports for a file it just stored: MDTM, else its LIST entry. */
+/**
+ * What the server reports for a file it just stored: the mtime it is known to keep since
+ * `setMtime` (no round trip), else MDTM, else its LIST entry.
+ */
 async function statRemoteFile(
   fs: RemoteFs,
   abs: string,
   relPath: string,
   size: number,
 ): Promise<Entry> {
+  const stored = fs.storedMtime?.(abs);
+  if (stored !== undefined) {
+    return {
+      path: relPath,
+      kind: "file",
+      size,
+      mtimeMs: stored,
+      mtimePrecisionMs: 1000,
+      rawTime: "",
+    };
+  }
   try {
     const mtimeMs = await fs.mtime(abs);
     return { path: relPath, kind: "file", size, mtimeMs, mtimePrecisionMs: 1000, rawTime: "" };

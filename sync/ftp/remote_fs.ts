@@ -90,6 +90,12 @@ export interface RemoteFs {
    * offers neither; rejects on any other failure.
    */
   setMtime(path: string, mtimeMs: number): Promise<boolean>;
+  /**
+   * The mtime (ms, UTC, whole seconds) that the server keeps for `path` after this connection's
+   * last `setMtime` on it, when known without asking (the server's reply stated it, or this
+   * connection's read-backs proved that it keeps the value set); undefined: ask `mtime`.
+   */
+  storedMtime?(path: string): number | undefined;
   /** NOOP: checks that the connection still answers (the pool calls it after a non-FTP error). */
   noop?(): Promise<void>;
   /** True once the connection is closed and unusable. */

@@ -254,6 +254,37 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
     );
   });
 
+  await t.step(
+    "small uploads from files; storedMtime: stated, or proven by read-backs",
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "ftp-layer-small-" });
+      const check = await connectRemoteFs(optionsFor(srv));
+      try {
+        // Odd and even seconds: trust needs two unchanged read-backs, one of them odd.
+        const times = [0, 1, 2, 3, 4].map((i) => Date.UTC(2024, 4, 6, 7, 8, 10 + i, 500));
+        for (const [i, when] of times.entries()) {
+          const data = pseudoRandomBytes([0, 1, 70_000, 5, 4096][i]!, i + 1);
+          await Deno.writeFile(`${dir}/s${i}`, data);
+          const path = `/small ${i}.bin`;
+          await remote.uploadFromFile(`${dir}/s${i}`, path);
+          assert.equal(sha256(await fetchBytes(check, path)), sha256(data), path);
+          assert.equal(await remote.setMtime(path, when), true);
+          const kept = Math.floor(when / 1000) * 1000;
+          const stored = remote.storedMtime(path);
+          // proftpd states the time in its MFMT reply; the others are trusted from the 3rd file on.
+          if (srv.kind === "proftpd" || i >= 2) assert.equal(stored, kept, `${path} stored`);
+          else assert.equal(stored, undefined, `${path} stored`);
+          if (stored === undefined) assert.equal(await remote.mtime(path), kept);
+          assert.equal(await check.mtime(path), kept, `${path} on the server`);
+          assert.equal(remote.storedMtime(`/other ${i}.bin`), undefined);
+        }
+      } finally {
+        await check.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
   if (srv.mode === "plain") {
     await t.step("an aborted transfer rejects and closes the connection", async () => {
       const aborting = await connectRemoteFs(optionsFor(srv));
