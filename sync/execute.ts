@@ -7,6 +7,7 @@
  */
 import type { Action, ActionResult, BaselineUpdate, Plan } from "./types.ts";
 import {
+  ChangedDuringPassError,
   downloadFile,
   type ExecuteDeps,
   isTransient,
@@ -107,7 +108,9 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
 
   const record = (result: ActionResult): void => {
     results.push(result);
-    if (!result.ok) {
+    if (!result.ok && result.deferred) {
+      deps.log.warn("{error}", { error: result.error, path: result.action.path });
+    } else if (!result.ok) {
       deps.log.error("{error}", { error: result.error, path: result.action.path });
     }
     deps.onResult?.(result);
@@ -133,6 +136,7 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
         ok: false,
         error: `Cannot ${VERBS[action.type]} "${where}": ${(error as Error).message}`,
         transient: isTransient(error) || aborted(),
+        ...(error instanceof ChangedDuringPassError ? { deferred: true } : {}),
       };
     }
     // Outside the try: a failure to record (the baseline's disk is full) fails the pass.
@@ -202,6 +206,7 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
           local,
           to: action.path,
           overwrite: action.remote !== undefined,
+          plannedRemote: action.remote,
           onBytes: countBytes,
         });
         return [fileRow(action.path, local, remote)];
@@ -239,7 +244,7 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
     a.type === "deleteLocal" || a.type === "deleteRemote"
   );
   const fatal = aborted() ||
-    results.some((r) => !r.ok && r.transient && TRANSFERS.has(r.action.type));
+    results.some((r) => !r.ok && r.transient && !r.deferred && TRANSFERS.has(r.action.type));
   if (fatal) {
     if (!aborted()) {
       for (const action of deletions) {

@@ -10,6 +10,7 @@ import type { RemoteFs, RemoteFsPool } from "./ftp/mod.ts";
 import { downloadTempName, uploadTempName } from "./exclude.ts";
 import { conflictName } from "./conflict_name.ts";
 import { checkRemoteName } from "./names.ts";
+import { DAY_MS } from "./diff.ts";
 import { remotePath } from "./remote_lister.ts";
 import { moveToTrash, type TrashReason } from "./trash.ts";
 import {
@@ -51,6 +52,19 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * A file changed under our feet during the pass (a local file rewritten during its upload, a
+ * remote file rewritten after the listing). Trying again within the pass would decide on stale
+ * facts: the next pass lists both sides afresh and plans it (a conflict keeps both versions).
+ */
+export class ChangedDuringPassError extends TransientError {
+  readonly retryInPass = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "ChangedDuringPassError";
+  }
+}
+
 /** Whether an error says trying again later may work. */
 export function isTransient(error: unknown): boolean {
   return (error as { transient?: unknown } | null)?.transient === true;
@@ -70,6 +84,7 @@ export async function withRetries<T>(deps: ExecuteDeps, fn: () => Promise<T>): P
     } catch (error) {
       const delay = delays[attempt];
       if (!isTransient(error) || delay === undefined || deps.signal?.aborted) throw error;
+      if (error instanceof ChangedDuringPassError) throw error;
       deps.log.debug("Retrying after a transient error: {error}", { error: String(error) });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
@@ -219,7 +234,7 @@ export async function downloadFile(
     });
     const size = Deno.lstatSync(temp).size;
     if (size !== remote.size) {
-      throw new TransientError(
+      throw new ChangedDuringPassError(
         `The remote file changed during the download (${size} bytes received, ` +
           `${remote.size} listed); the next pass will fetch it again`,
       );
@@ -268,6 +283,11 @@ export interface UploadFileOptions {
   to: string;
   /** Whether a remote file was listed at `to` (allows delete-then-rename). */
   overwrite: boolean;
+  /**
+   * The remote file listed at `to` when planned (with `overwrite`): just before the rename it is
+   * checked again, and a version written on the server since the listing is never replaced.
+   */
+  plannedRemote?: Entry | undefined;
   onBytes?: (bytes: number) => void;
 }
 
@@ -340,7 +360,7 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
   checkRemotePath(to);
   const source = localAbs(deps, from);
   if (localChangedSince(source, from, local)) {
-    throw new TransientError(
+    throw new ChangedDuringPassError(
       `"${source}" changed since it was listed; the next pass will upload it`,
     );
   }
@@ -354,6 +374,21 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
         temp,
         deps.signal === undefined ? {} : { signal: deps.signal },
       );
+      // Just before publishing: the bytes sent must be the listed version (a file rewritten
+      // during its upload could arrive torn), and the name must not hide a version written on
+      // the server since the listing (RNTO replaces it without a trace).
+      if (localChangedSince(source, from, local)) {
+        throw new ChangedDuringPassError(
+          `"${source}" changed during its upload; the next pass will upload it`,
+        );
+      }
+      const changed = await remoteChangedSince(fs, target, options.plannedRemote);
+      if (changed !== undefined) {
+        throw new ChangedDuringPassError(
+          `"${target}" ${changed} since the listing: it was not replaced; the next pass ` +
+            "will keep both versions",
+        );
+      }
       try {
         await fs.rename(temp, target);
       } catch (error) {
@@ -383,6 +418,41 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
     await deps.pool.use((fs) => fs.remove(temp)).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * How the remote file at `abs` differs from the one listed (`planned`; undefined: none was
+ * listed), or undefined when it does not. Costs a SIZE, plus an MDTM when an existing file kept
+ * its size.
+ */
+async function remoteChangedSince(
+  fs: RemoteFs,
+  abs: string,
+  planned: Entry | undefined,
+): Promise<string | undefined> {
+  let size: number;
+  try {
+    size = await fs.size(abs);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === 550 || code === 450) return undefined; // absent (now): nothing to lose
+    if (isUnsupported(error)) return undefined; // no SIZE: the check cannot be made
+    throw error;
+  }
+  if (planned === undefined) return "appeared on the server";
+  if (size !== planned.size) return "was rewritten on the server";
+  if (planned.mtimePrecisionMs >= DAY_MS) return undefined; // a day-dated listing tells no more
+  let mtimeMs: number;
+  try {
+    mtimeMs = await fs.mtime(abs);
+  } catch (error) {
+    if (isUnsupported(error)) return undefined;
+    throw error;
+  }
+  const precision = Math.max(planned.mtimePrecisionMs, 1000);
+  return Math.floor(mtimeMs / precision) === Math.floor(planned.mtimeMs / precision)
+    ? undefined
+    : "was rewritten on the server";
 }
 
 /** Renames a remote file (RNFR/RNTO). */

@@ -99,6 +99,88 @@ Deno.test("execute()", async (t) => {
     },
   );
 
+  await t.step(
+    "an upload never replaces a remote version written since the listing",
+    async () => {
+      for (
+        const [name, rewrite] of [
+          ["rewritten with another size", "remote v2, longer"],
+          ["rewritten with the same size, later", "remote v2"],
+        ] as const
+      ) {
+        await withFixture(async (f) => {
+          f.tree.putFile("/r/a.txt", "remote v1", { mtimeMs: NOW.getTime() - 60_000 });
+          const listedRemote = f.remoteEntry("a.txt");
+          Deno.writeTextFileSync(`${f.local}/a.txt`, "local edit");
+          // Another client writes the server's file after the listing.
+          f.tree.putFile("/r/a.txt", rewrite, { mtimeMs: NOW.getTime() - 1000 });
+          const results = await execute(
+            planOf([{
+              type: "upload",
+              path: "a.txt",
+              reason: "",
+              local: f.localEntry("a.txt"),
+              remote: listedRemote,
+            }]),
+            f.deps(),
+          );
+          const result = results[0]!;
+          assert.equal(result.ok, false, name);
+          assert.ok(!result.ok && result.transient && result.deferred === true, name);
+          assert.match(!result.ok ? result.error : "", /was rewritten on the server/, name);
+          assert.equal(f.tree.readText("/r/a.txt"), rewrite, name);
+          // No temporary file is left behind, and nothing was retried.
+          assert.deepEqual(f.tree.paths().filter((p) => p.includes(".ftp-clone.")), [], name);
+          assert.equal(f.tree.counts.upload, 1, name);
+        });
+      }
+    },
+  );
+
+  await t.step("an upload of a new file never replaces one that appeared since", async () => {
+    await withFixture(async (f) => {
+      Deno.writeTextFileSync(`${f.local}/new.txt`, "local");
+      const local = f.localEntry("new.txt");
+      f.tree.putFile("/r/new.txt", "made on the server meanwhile");
+      const results = await execute(
+        planOf([{ type: "upload", path: "new.txt", reason: "", local }]),
+        f.deps(),
+      );
+      assert.equal(results[0]!.ok, false);
+      assert.equal(f.tree.readText("/r/new.txt"), "made on the server meanwhile");
+    });
+  });
+
+  await t.step(
+    "an upload whose local file changed meanwhile is deferred, and deletions still run",
+    async () => {
+      await withFixture(async (f) => {
+        Deno.writeTextFileSync(`${f.local}/a.txt`, "listed version");
+        const local = f.localEntry("a.txt");
+        Deno.writeTextFileSync(`${f.local}/a.txt`, "edited after the listing!");
+        f.tree.putFile("/r/gone.txt", "deleted locally");
+        const results = await execute(
+          planOf([
+            { type: "upload", path: "a.txt", reason: "", local },
+            {
+              type: "deleteRemote",
+              kind: "file",
+              path: "gone.txt",
+              reason: "",
+              remote: f.remoteEntry("gone.txt"),
+            },
+          ]),
+          f.deps(),
+        );
+        const upload = results.find((r) => r.action.type === "upload")!;
+        assert.ok(!upload.ok && upload.deferred === true);
+        assert.equal(f.tree.getFile("/r/a.txt"), undefined);
+        assert.ok(results.find((r) => r.action.type === "deleteRemote")?.ok);
+        assert.equal(f.tree.getFile("/r/gone.txt"), undefined);
+      });
+    },
+  );
+
   await t.step("a download gets the remote mtime, owner and modes before its rename", async () => {
     await withFixture(async (f) => {
       const bin = `${f.root}/bin`;

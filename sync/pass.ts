@@ -96,7 +96,10 @@ function emptyReport(options: PassOptions): PassReport {
 function countResults(report: PassReport, results: readonly ActionResult[]): void {
   for (const result of results) {
     if (!result.ok) {
-      if (report.errors.length < MAX_REPORT_ERRORS) report.errors.push(result.error);
+      // A file that changed during the pass is left for the next one: not an error.
+      if (!result.deferred && report.errors.length < MAX_REPORT_ERRORS) {
+        report.errors.push(result.error);
+      }
       continue;
     }
     report.bytes += result.bytes;
@@ -297,7 +300,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         error: (error as Error).message,
       });
     }
-    const failed = results.some((result) => !result.ok);
+    const failed = results.some((result) => !result.ok && !result.deferred);
     const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     log.info(
@@ -312,7 +315,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         deletedLocal: report.deletedLocal,
         deletedRemote: report.deletedRemote,
         conflicts: report.conflicts,
-        failures: results.filter((result) => !result.ok).length,
+        failures: results.filter((result) => !result.ok && !result.deferred).length,
       },
     );
     return finish(outcome, plan);

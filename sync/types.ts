@@ -103,7 +103,18 @@ export interface BaselineUpdate {
 /** What became of one action. A failure is a value, never an exception. */
 export type ActionResult =
   | { action: Action; ok: true; updates: BaselineUpdate[]; bytes: number }
-  | { action: Action; ok: false; error: string; transient: boolean };
+  | {
+    action: Action;
+    ok: false;
+    error: string;
+    transient: boolean;
+    /**
+     * The file changed during the pass (rewritten while it was sent, deleted or rewritten on the
+     * other side since the listing): it is left for the next pass, which lists it afresh. Not a
+     * failure of the pass, and it does not hold back the pass's deletions.
+     */
+    deferred?: boolean;
+  };
 
 /** The summary of one pass over one section (what `status` shows). */
 export interface PassReport {

@@ -16,7 +16,6 @@ import {
   startHostileServer,
 } from "../support/hostile_ftp_server.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { SKIP_KNOWN_BUGS } from "./fault_scale.ts";
 import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
 
 const TEMP_PREFIX = ".ftp-clone.";
@@ -218,11 +217,9 @@ Deno.test("server faults: a local file modified during its upload converges", as
 });
 
 Deno.test({
-  // BUG: uploadFile checks that the local file is unchanged before the upload only; a file
-  // rewritten while it is read is renamed onto the final name torn (old head, new tail), until a
-  // later pass uploads it again. Fix: stat it again after the upload, before RNTO.
+  // Regression: uploadFile checked that the local file was unchanged before the upload only; a
+  // file rewritten while it was read was renamed onto the final name torn (old head, new tail).
   name: "server faults: a local file modified during its upload is never published torn",
-  ignore: SKIP_KNOWN_BUGS,
 }, async () => {
   const { whole } = await uploadWhileModified();
   assert.ok(whole, "a torn version was published under the final name");
