@@ -108,7 +108,10 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
 
   const record = (result: ActionResult): void => {
     results.push(result);
-    if (!result.ok && result.deferred) {
+    if (!result.ok && aborted()) {
+      // A requested stop: the transfer was abandoned at a safe point, which is no error.
+      deps.log.info("Stopped: {error}", { error: result.error, path: result.action.path });
+    } else if (!result.ok && result.deferred) {
       deps.log.warn("{error}", { error: result.error, path: result.action.path });
     } else if (!result.ok) {
       deps.log.error("{error}", { error: result.error, path: result.action.path });
