@@ -3,6 +3,7 @@
  * both listings hide.
  * @module
  */
+import { createHash } from "node:crypto";
 
 /** Whether a path (relative to the section root, "/"-separated) is excluded. */
 export type ExcludeFn = (path: string, kind: "file" | "dir") => boolean;
@@ -217,4 +218,38 @@ export function uploadTempName(name: string, options: TempNameOptions = {}): str
 /** The base name a download is written to before the rename: `.ftp-clone.down.<hex>.<name>.part`. */
 export function downloadTempName(name: string, options: TempNameOptions = {}): string {
   return tempName("down", name, options);
+}
+
+/**
+ * Transfers of at least this many bytes (8 MiB) get a temporary name that a later try finds
+ * again, to resume there; smaller ones restart (a few round trips cost more than the bytes).
+ */
+export const RESUMABLE_MIN_BYTES = 8 * 1024 * 1024;
+
+/** The version of a file being transferred: a resumable temporary name belongs to it. */
+export interface TempVersion {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The relative path of the temporary file of a large transfer to `relPath` (a download to the
+ * local file, an upload to the remote one) of the source's `version`, or undefined for a small
+ * one. Its token is 12 hex digits of a SHA-256 of those, so that every try of the same transfer
+ * (a retry, the next pass) writes the same name and can resume it, and a new version does not.
+ */
+export function resumableTempPath(
+  direction: "up" | "down",
+  relPath: string,
+  version: TempVersion,
+): string | undefined {
+  if (version.size < RESUMABLE_MIN_BYTES) return undefined;
+  const token = createHash("sha256")
+    .update(`${direction}\0${relPath}\0${version.size}\0${version.mtimeMs}`)
+    .digest("hex")
+    .slice(0, 12);
+  const slash = relPath.lastIndexOf("/");
+  return `${relPath.slice(0, slash + 1)}${
+    tempName(direction, relPath.slice(slash + 1), { token })
+  }`;
 }

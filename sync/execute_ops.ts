@@ -7,11 +7,12 @@
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "@logtape/logtape";
 import type { RemoteFs, RemoteFsPool } from "./ftp/mod.ts";
-import { downloadTempName, uploadTempName } from "./exclude.ts";
+import { downloadTempName, resumableTempPath, uploadTempName } from "./exclude.ts";
 import { conflictName } from "./conflict_name.ts";
 import { checkRemoteName } from "./names.ts";
 import { DAY_MS } from "./diff.ts";
 import { remotePath } from "./remote_lister.ts";
+import { downloadResuming, partialLength, uploadResuming } from "./transfer_resume.ts";
 import { moveToTrash, type TrashReason } from "./trash.ts";
 import {
   applyOwnership,
@@ -220,18 +221,36 @@ export async function downloadFile(
   }
   checkLocalAncestors(deps, to);
   options.ownership.addDirs(makeLocalDirs(dirname(target)));
-  const temp = join(dirname(target), downloadTempName(basename(target)));
+  // A large file goes to a name derived from its version, which a retry or the next pass finds
+  // again and resumes (REST); a small one to a random name, restarted from scratch.
+  const resumable = resumableTempPath("down", to, remote);
+  const temp = join(
+    dirname(target),
+    resumable === undefined ? downloadTempName(basename(target)) : basename(resumable),
+  );
+  let keepTemp = resumable !== undefined;
   try {
     // A LIST-only server dates files older than ~6 months to the day: ask MDTM for the second,
     // so that the local copy gets the real mtime (one more round trip, for those files only).
     const mtimeMs = await onRemote(deps, async (fs) => {
       const abs = remoteAbs(deps, options.from ?? remote.path);
-      await fs.downloadToFile(abs, temp, {
-        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      await downloadResuming(fs, abs, temp, {
+        startAt: resumable === undefined ? 0 : partialLength(temp, remote.size),
+        expectedSize: remote.size,
+        signal: deps.signal,
+        log: deps.log,
+      }).catch((error) => {
+        // More bytes than listed arrived: the file grew since the listing (or never ends).
+        if (codeOf(error) !== "EFBIG") throw error;
+        throw new ChangedDuringPassError(
+          `The remote file changed during the download (more than the ${remote.size} bytes ` +
+            `listed arrived); the next pass will fetch it again`,
+        );
       });
       if (remote.mtimePrecisionMs <= 1000) return remote.mtimeMs;
       return await fs.mtime(abs).catch(() => remote.mtimeMs);
     });
+    keepTemp = false;
     const size = Deno.lstatSync(temp).size;
     if (size !== remote.size) {
       throw new ChangedDuringPassError(
@@ -260,7 +279,8 @@ export async function downloadFile(
     Deno.renameSync(temp, target);
     return { placed: true, local: statLocal(target, to)! };
   } catch (error) {
-    removeQuietly(temp);
+    // A large download cut short keeps its bytes for the next try (its name is its version's).
+    if (!keepTemp || error instanceof ChangedDuringPassError) removeQuietly(temp);
     throw error;
   }
 }
@@ -366,14 +386,26 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
   }
   const target = remoteAbs(deps, to);
   const slash = target.lastIndexOf("/");
-  const temp = `${target.slice(0, slash)}/${uploadTempName(target.slice(slash + 1))}`;
+  // A large file goes to a name derived from its version, which a retry or the next pass finds
+  // again and resumes (APPE); a small one to a random name, restarted from scratch.
+  const resumable = resumableTempPath("up", to, local);
+  const tempName = resumable === undefined
+    ? uploadTempName(target.slice(slash + 1))
+    : resumable.slice(resumable.lastIndexOf("/") + 1);
+  const temp = `${target.slice(0, slash)}/${tempName}`;
+  let keepTemp = resumable !== undefined;
   try {
     const entry = await onRemote(deps, async (fs) => {
-      await fs.uploadFromFile(
-        source,
-        temp,
-        deps.signal === undefined ? {} : { signal: deps.signal },
-      );
+      const signal = deps.signal === undefined ? {} : { signal: deps.signal };
+      if (resumable === undefined) {
+        await fs.uploadFromFile(source, temp, signal);
+      } else {
+        await uploadResuming(fs, source, temp, {
+          size: local.size,
+          transfer: signal,
+          log: deps.log,
+        });
+      }
       // Just before publishing: the bytes sent must be the listed version (a file rewritten
       // during its upload could arrive torn), and the name must not hide a version written on
       // the server since the listing (RNTO replaces it without a trace).
@@ -382,6 +414,7 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
           `"${source}" changed during its upload; the next pass will upload it`,
         );
       }
+      keepTemp = false;
       const changed = await remoteChangedSince(fs, target, options.plannedRemote);
       if (changed !== undefined) {
         throw new ChangedDuringPassError(
@@ -415,7 +448,10 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
     return entry;
   } catch (error) {
     // Best effort: a leftover temporary name is invisible to listings and replaced next time.
-    await deps.pool.use((fs) => fs.remove(temp)).catch(() => {});
+    // A large upload cut short keeps its bytes for the next try (its name is its version's).
+    if (!keepTemp || error instanceof ChangedDuringPassError) {
+      await deps.pool.use((fs) => fs.remove(temp)).catch(() => {});
+    }
     throw error;
   }
 }

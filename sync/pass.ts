@@ -7,7 +7,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { SectionConfig } from "../config/mod.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
-import { compileExclude } from "./exclude.ts";
+import { compileExclude, resumableTempPath } from "./exclude.ts";
 import { listLocal } from "./local_lister.ts";
 import { listRemote, remotePath } from "./remote_lister.ts";
 import { removeQuietly } from "./local_fs.ts";
@@ -125,13 +125,37 @@ function countResults(report: PassReport, results: readonly ActionResult[]): voi
   }
 }
 
-/** Removes temporary files left by killed passes (best effort: they are invisible anyway). */
+/**
+ * The temporary files this plan's large transfers will resume (relative paths): those of the
+ * same target and source version that a cut try left.
+ */
+function resumableTemps(plan: Plan): Set<string> {
+  const temps = new Set<string>();
+  for (const action of plan.actions) {
+    const temp = action.type === "download" && action.remote !== undefined
+      ? resumableTempPath("down", action.path, action.remote)
+      : action.type === "upload" && action.local !== undefined
+      ? resumableTempPath("up", action.path, action.local)
+      : undefined;
+    if (temp !== undefined) temps.add(temp);
+  }
+  return temps;
+}
+
+/**
+ * Removes temporary files left by killed passes (best effort: they are invisible anyway), except
+ * those the plan's transfers are about to resume.
+ */
 async function removeLeftovers(
   options: PassOptions,
-  localTemps: readonly string[],
-  remoteTemps: readonly string[],
+  plan: Plan,
+  temps: { local: readonly string[]; remote: readonly string[] },
 ): Promise<void> {
-  for (const path of localTemps) removeQuietly(`${options.section.localDir}/${path}`);
+  const resumed = resumableTemps(plan);
+  for (const path of temps.local) {
+    if (!resumed.has(path)) removeQuietly(`${options.section.localDir}/${path}`);
+  }
+  const remoteTemps = temps.remote.filter((path) => !resumed.has(path));
   if (remoteTemps.length === 0) return;
   await options.pool.use(async (remote) => {
     for (const path of remoteTemps) {
@@ -262,7 +286,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
 
     // 6. Execute, 7. recording each completed action as it completes (batched).
     store!.refreshRemote(refreshes);
-    await removeLeftovers(options, localTemps, remoteTemps);
+    await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
     const writer = new BaselineWriter(store!);
     let lateConflicts = 0;
     let results: ActionResult[];

@@ -27,7 +27,11 @@ export interface ConnectOptions {
   tlsVerify: boolean;
   /** SHA-256 of the certificate, 64 lower-case hex digits (see `normalizeFingerprint`). */
   tlsFingerprint?: string | undefined;
-  /** Socket inactivity timeout in ms. @default {30000} */
+  /**
+   * Socket inactivity timeout in ms (0 = none). It also scales the total deadlines (see
+   * `deno_ftp_client.ts`): every reply, the greeting included, must be complete within 4 x this;
+   * a transfer must average 4 KiB/s after a grace of 4 x this. @default {30000}
+   */
   timeoutMs?: number | undefined;
   /** The clock, for LIST year inference. @default {Date.now} */
   now?: (() => number) | undefined;

@@ -49,15 +49,64 @@ import net from "node:net";
 import tls from "node:tls";
 import { EpsvUnavailable, nativeTransfer, type NativeTransferData } from "./native_transfer.ts";
 
+/**
+ * Deadlines, as multiples of the inactivity timeout so that one setting (`timeoutMs`) scales
+ * them: a control reply (greeting or any command's reply) must be COMPLETE within 4 x timeoutMs
+ * (120 s at the default 30 s), else the connection is closed with a transient error (the pool
+ * replaces it). 0 disables them with the timeout.
+ */
+export const DEADLINE_FACTOR = 4;
+/**
+ * Minimum average throughput of a data transfer (listing, download, upload), in bytes per
+ * second, counted from its 1xx reply after a grace of DEADLINE_FACTOR x timeoutMs: 4 KiB/s. A
+ * link slower than that on average is treated as a server dripping bytes forever.
+ */
+export const MIN_BYTES_PER_S = 4096;
+/**
+ * Largest listing accepted (bytes): 128 MiB, about 1.5 million MLSD entries of ~90 bytes; a
+ * listing is held whole in memory (then decoded and parsed), so a bigger one is refused.
+ */
+export const LISTING_MAX_BYTES = 128 * 1024 * 1024;
+
+/** A byte limit on one transfer. */
+export interface ByteLimit {
+  maxBytes: number;
+  /** The error the connection is closed with (the transfer rejects with it). */
+  error: () => Error;
+}
+
+/** Raw TLS socket bytes allowed beyond a limit: records add up to ~40 bytes per 16 KiB. */
+function tlsSlack(maxBytes: number): number {
+  return Math.ceil(maxBytes / 256) + 4096;
+}
+
 /** basic-ftp `Client` with the implicit-TLS workaround and raw (unparsed) listings. */
 export class DenoFtpClient extends Client {
   #lastListing = "";
   /** Plain-FTP transfers use native data connections until EPSV is refused. */
   #nativeData = true;
 
-  /** `timeoutMs`: control and data socket inactivity timeout (0 = none). */
+  /** Payload bytes counted on the current task's data connection (native transfers, our sinks). */
+  #counted = 0;
+  /** Bytes basic-ftp's progress tracker saw on the current task's data socket (TLS: raw bytes). */
+  #socketBytes = 0;
+  /** The byte limit of the current transfer, if any (`withByteLimit`). */
+  #limit: ByteLimit | undefined;
+
+  /** `timeoutMs`: control and data socket inactivity timeout (0 = none, and no deadlines). */
   constructor(timeoutMs: number) {
     super(timeoutMs);
+    const graceMs = timeoutMs * DEADLINE_FACTOR;
+    this.trackProgress((info) => {
+      // Under Deno a missing counter would read NaN: count nothing rather than poison the sums.
+      this.#socketBytes = Number.isFinite(info.bytes) ? info.bytes : 0;
+      const limit = this.#limit;
+      // A plain socket counts payload bytes exactly; a TLS one counts records too.
+      const slack = this.tlsSocket === undefined ? 0 : tlsSlack(limit?.maxBytes ?? 0);
+      if (limit !== undefined && this.#socketBytes > limit.maxBytes + slack) {
+        this.#failTask(limit.error());
+      }
+    });
     // Keep the raw text: sync/ftp/parse_list.ts parses it (with precision and refused names).
     this.parseList = (rawList: string) => {
       this.#lastListing = rawList;
@@ -74,7 +123,12 @@ export class DenoFtpClient extends Client {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
       try {
-        return handle(command, responseHandler);
+        if (graceMs <= 0) return handle(command, responseHandler);
+        const deadline = this.#deadline(command, graceMs);
+        return handle(command, (res, task) => {
+          if (!(res instanceof Error) && res.code >= 100 && res.code < 200) deadline.dataStarted();
+          responseHandler(res, task);
+        }).finally(deadline.stop);
       } finally {
         Error.stackTraceLimit = limit;
       }
@@ -126,8 +180,28 @@ export class DenoFtpClient extends Client {
     data: NativeTransferData,
   ): Promise<FTPResponse | undefined> {
     if (!this.#nativeData || this.tlsSocket !== undefined) return undefined;
+    const counted: NativeTransferData = "receive" in data
+      ? {
+        receive: (chunk) => {
+          // Checked before the chunk is handed on: bytes beyond a limit are never written.
+          if (this.#count(chunk.length)) data.receive(chunk);
+        },
+      }
+      : data.send instanceof Uint8Array
+      ? data
+      : {
+        send: ((source) => (buffer: Uint8Array) => {
+          const n = source(buffer);
+          if (n !== null) this.#count(n);
+          return n;
+        })(data.send),
+      };
     try {
-      return await nativeTransfer(this.ftp, { command, data, timeoutMs: this.ftp.timeout });
+      return await nativeTransfer(this.ftp, {
+        command,
+        data: counted,
+        timeoutMs: this.ftp.timeout,
+      });
     } catch (error) {
       if (!(error instanceof EpsvUnavailable)) throw error;
       this.#nativeData = false;
@@ -135,8 +209,102 @@ export class DenoFtpClient extends Client {
     }
   }
 
-  /** Run one listing command (e.g. `MLSD /a`) and return its raw text. */
-  async listRaw(command: string): Promise<string> {
+  /**
+   * Run `fn` (one transfer) with a byte limit: once more than `maxBytes` arrive, the connection
+   * is closed and the transfer fails with `error()` (its `code` classifies it: "ETIMEDOUT"
+   * reads as transient). Exact for bytes counted with `countReceived` or on native
+   * connections; basic-ftp's own data sockets are polled every 500 ms, with a slack for TLS
+   * record overhead.
+   */
+  async withByteLimit<T>(limit: ByteLimit, fn: () => Promise<T>): Promise<T> {
+    this.#limit = limit;
+    try {
+      return await fn();
+    } finally {
+      this.#limit = undefined;
+    }
+  }
+
+  /**
+   * Count `n` payload bytes received by a sink of ours on the current transfer. False (and the
+   * transfer is failed) when they go beyond the transfer's byte limit: drop them then.
+   */
+  countReceived(n: number): boolean {
+    return this.#count(n);
+  }
+
+  #count(n: number): boolean {
+    this.#counted += n;
+    const limit = this.#limit;
+    if (limit === undefined || this.#counted <= limit.maxBytes) return true;
+    this.#failTask(limit.error());
+    return false;
+  }
+
+  /** Close the connection with `error`: basic-ftp hands it to the running task, which rejects. */
+  #failTask(error: Error): void {
+    if (!this.closed) this.ftp.closeWithError(error);
+  }
+
+  /**
+   * The deadline of one task (a command, or the greeting when `command` is undefined): its
+   * reply must be complete within `graceMs`; once a 1xx reply started a transfer, the data
+   * must keep an average of MIN_BYTES_PER_S after a new grace period of `graceMs`. basic-ftp's
+   * inactivity timeout only ends silences; this ends replies and transfers that trickle.
+   */
+  #deadline(command: string | undefined, graceMs: number) {
+    this.#counted = 0;
+    this.#socketBytes = 0;
+    let from = performance.now();
+    let transfer = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Only the verb: the PASS line holds the password.
+    const what = command === undefined ? "the greeting" : `"${command.split(" ")[0]}"`;
+    const check = (): void => {
+      const bytes = Math.max(this.#counted, this.#socketBytes);
+      const allowed = graceMs + (transfer ? bytes / MIN_BYTES_PER_S * 1000 : 0);
+      const left = from + allowed - performance.now();
+      // Re-armed at most every 50 ms while bytes keep the deadline moving.
+      if (left > 0) {
+        timer = setTimeout(check, Math.max(left, 50));
+        return;
+      }
+      timer = undefined;
+      const message = transfer
+        ? `Timeout: the transfer of ${what} moved ${bytes} bytes in ${Math.round(allowed)} ms, ` +
+          `below the minimum of ${MIN_BYTES_PER_S} bytes/s after a grace of ${graceMs} ms`
+        : `Timeout: the reply to ${what} was not complete after ${graceMs} ms`;
+      this.#failTask(Object.assign(new Error(message), { code: "ETIMEDOUT" }));
+    };
+    timer = setTimeout(check, graceMs);
+    return {
+      /** The first 1xx reply: the transfer's own deadline starts. */
+      dataStarted: (): void => {
+        if (transfer) return;
+        transfer = true;
+        from = performance.now();
+      },
+      stop: (): void => clearTimeout(timer),
+    };
+  }
+
+  /** Run one listing command (e.g. `MLSD /a`); its raw text, at most LISTING_MAX_BYTES. */
+  listRaw(command: string): Promise<string> {
+    const verb = command.split(" ")[0];
+    return this.withByteLimit({
+      maxBytes: LISTING_MAX_BYTES,
+      error: () =>
+        Object.assign(
+          new Error(
+            `The listing (${verb}) is larger than ${LISTING_MAX_BYTES} bytes: refused ` +
+              `(a server that never ends it?)`,
+          ),
+          { code: "ETIMEDOUT" },
+        ),
+    }, () => this.#listRaw(command));
+  }
+
+  async #listRaw(command: string): Promise<string> {
     const chunks: Uint8Array[] = [];
     const native = await this.nativeTransfer(command, {
       receive: (chunk) => chunks.push(chunk.slice()),

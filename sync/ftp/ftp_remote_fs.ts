@@ -126,6 +126,7 @@ export class FtpRemoteFs implements RemoteFs {
   downloadToFile(path: string, localPath: string, options: TransferOptions = {}): Promise<void> {
     const remote = this.#path(path);
     const startAt = options.startAt ?? 0;
+    const client = this.#client;
     return this.#transfer(`RETR ${remote}`, options, async () => {
       // Async: creating a file costs ~0.25 ms in the kernel here (ext4), better spent off the
       // event loop; the writes are sync (cheap, and the data socket is never paused).
@@ -161,7 +162,7 @@ export class FtpRemoteFs implements RemoteFs {
         new Writable({
           write(chunk: Uint8Array, _encoding, callback) {
             try {
-              write(chunk);
+              if (client.countReceived(chunk.length)) write(chunk);
               callback();
             } catch (err) {
               callback(err as Error);
@@ -185,6 +186,7 @@ export class FtpRemoteFs implements RemoteFs {
   ): Promise<void> {
     const remote = this.#path(path);
     const startAt = options.startAt ?? 0;
+    const client = this.#client;
     return this.#transfer(`RETR ${remote}`, options, async () => {
       if (!this.#tls) {
         await this.#client.downloadTo(destination, remote, startAt);
@@ -194,7 +196,7 @@ export class FtpRemoteFs implements RemoteFs {
       const sink = onceEnded(
         new Writable({
           write(chunk: Uint8Array, _encoding, callback) {
-            buffer.write(chunk);
+            if (client.countReceived(chunk.length)) buffer.write(chunk);
             callback();
           },
           final(callback) {
@@ -301,14 +303,35 @@ export class FtpRemoteFs implements RemoteFs {
     }
     const onAbort = () => this.#client.close();
     signal?.addEventListener("abort", onAbort, { once: true });
+    let overflow: Error | undefined;
     try {
-      await fn();
+      const expected = options.expectedSize;
+      if (expected === undefined) await fn();
+      else {
+        const maxBytes = Math.max(0, expected - (options.startAt ?? 0));
+        await this.#client.withByteLimit({
+          maxBytes,
+          error: () =>
+            overflow = new Error(
+              `more than the ${expected} bytes listed arrived (from byte ` +
+                `${options.startAt ?? 0}): the file changed or the server does not end it`,
+            ),
+        }, fn);
+      }
     } catch (err) {
       if (signal?.aborted) {
         throw new FtpError(`FTP command "${command}" was aborted`, {
           code: "ABORT_ERR",
           command,
           transient: false,
+          cause: err,
+        });
+      }
+      if (overflow !== undefined) {
+        throw new FtpError(`FTP command "${command}" failed: ${overflow.message}`, {
+          code: "EFBIG",
+          command,
+          transient: true,
           cause: err,
         });
       }

@@ -12,7 +12,9 @@
  * command, move the bytes after 150/125, resolve once the data connection is done and the final
  * 2xx reply is in. A reply >= 400 rejects with basic-ftp's FTPError (its code); a data connection
  * that fails or stays silent for `timeoutMs` closes the whole client (its state is unknown) and
- * rejects with a transient error, as basic-ftp does.
+ * rejects with a transient error, as basic-ftp does. The total deadlines (a reply, a transfer's
+ * minimum throughput) and byte limits are `DenoFtpClient`'s: its `ftp.handle` wrapper times every
+ * task, this one included, and its `nativeTransfer` counts the bytes moved here.
  * @module
  */
 import type { FTPContext, FTPResponse } from "basic-ftp";

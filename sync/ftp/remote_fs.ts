@@ -46,6 +46,12 @@ export interface TransferOptions {
   startAt?: number;
   /** Aborts the transfer; the connection is then closed and replaced by the pool. */
   signal?: AbortSignal;
+  /**
+   * Downloads: the file's size in bytes as listed. A download that receives more than
+   * `expectedSize - startAt` bytes stops at once and fails with a transient `FtpError` of code
+   * "EFBIG" (the file changed since the listing, or the server never ends it).
+   */
+  expectedSize?: number;
 }
 
 /** Options of `RemoteFs.list`. */

@@ -88,12 +88,7 @@ const GOOD_MLSD = "type=file;size=5;modify=20260101120000; f\r\n";
  * keeps trickling in resets basic-ftp's inactivity timeout forever. Run them with
  * FTP_CLONE_KNOWN_BUGS=1; remove a name from here once it is fixed.
  */
-const KNOWN_HANGS = new Set([
-  "greeting dripped forever",
-  "MLSD reply dripped forever",
-  "listing that never ends",
-  "download that never ends",
-]);
+const KNOWN_HANGS = new Set<string>([]);
 
 /** Scripts that must end in an error, bounded. */
 const HANGS: [string, HostileScript, Op][] = [
