@@ -80,3 +80,21 @@ Deno.test("expectedSize: a download of exactly the listed size succeeds", async 
     },
   );
 });
+
+Deno.test("a 425 when the data connection cannot be opened is tried once more", async () => {
+  let refusals = 0;
+  await withServer({
+    listings: { "/d": { mlsd: GOOD_MLSD } },
+    files: { "/d/f": "hello" },
+    // proftpd answers so when its passive port is still taken: nothing was transferred yet.
+    onCommand: (verb) => {
+      if (verb !== "RETR" || refusals > 0) return undefined;
+      refusals++;
+      return "425 EPSV: Address already in use";
+    },
+  }, async (remote, dir) => {
+    await remote.downloadToFile("/d/f", `${dir}/out`, { expectedSize: 5 });
+    assert.equal(await Deno.readTextFile(`${dir}/out`), "hello");
+    assert.equal(refusals, 1);
+  });
+});

@@ -87,12 +87,19 @@ export class FtpRemoteFs implements RemoteFs {
     return full.length > 1 ? full.replace(/\/+$/, "") : full;
   }
 
-  /** Run one operation, classifying any failure. */
+  /**
+   * Run one operation, classifying any failure. A 425 (the data connection could not be opened:
+   * seen from proftpd as "425 EPSV: Address already in use" when its passive port was still
+   * taken) is tried once more on the same connection: nothing was transferred yet.
+   */
   async #run<T>(command: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toFtpError(err, command);
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const error = toFtpError(err, command);
+        if (error.code !== 425 || attempt > 0 || this.closed) throw error;
+      }
     }
   }
 
@@ -306,7 +313,7 @@ export class FtpRemoteFs implements RemoteFs {
     let overflow: Error | undefined;
     try {
       const expected = options.expectedSize;
-      if (expected === undefined) await fn();
+      if (expected === undefined) await this.#run(command, fn);
       else {
         const maxBytes = Math.max(0, expected - (options.startAt ?? 0));
         await this.#client.withByteLimit({
@@ -316,7 +323,7 @@ export class FtpRemoteFs implements RemoteFs {
               `more than the ${expected} bytes listed arrived (from byte ` +
                 `${options.startAt ?? 0}): the file changed or the server does not end it`,
             ),
-        }, fn);
+        }, () => this.#run(command, fn));
       }
     } catch (err) {
       if (signal?.aborted) {
