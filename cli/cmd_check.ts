@@ -13,6 +13,7 @@ import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
 import { loadConfigForCommand } from "./load_config.ts";
+import { connectOptionsOf } from "./section_runtime.ts";
 
 /** The parsed arguments of `check` (none). */
 export type CheckArgs = Record<string, never>;
@@ -131,13 +132,7 @@ async function checkRemoteDir(section: SectionConfig): Promise<string | undefine
   let remote: Awaited<ReturnType<typeof connectRemoteFs>>;
   try {
     remote = await connectRemoteFs({
-      host: section.server,
-      port: section.port,
-      type: section.type,
-      user: section.user,
-      password: section.password,
-      tlsVerify: section.tlsVerify,
-      ...(section.tlsFingerprint === undefined ? {} : { tlsFingerprint: section.tlsFingerprint }),
+      ...connectOptionsOf(section),
       timeoutMs: CHECK_CONNECT_TIMEOUT_MS,
     });
   } catch (error) {

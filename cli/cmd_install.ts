@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { basename, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandSystemctl, renderUnit, UNIT_NAME, type UnitExec } from "../deploy/mod.ts";
+import { pathExists as exists } from "../sync/mod.ts";
 import { type CliContext, DEFAULT_UNIT_DIR, ENV, resolveUnitDir } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
@@ -78,16 +79,6 @@ export function unitExec(execPath: string, launcher?: string): UnitExec {
     modTs: fileURLToPath(new URL("../mod.ts", import.meta.url)),
     denoConfig: fileURLToPath(new URL("../deno.json", import.meta.url)),
   };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** The launcher named by {@linkcode LAUNCHER_ENV} when it is an existing file, else undefined. */

@@ -14,7 +14,14 @@
 import { Command } from "commander";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { SectionConfig } from "../config/mod.ts";
-import { listTrash, moveToTrash, trashDir, type TrashRecord, tryLockSection } from "../sync/mod.ts";
+import {
+  listTrash,
+  moveToTrash,
+  pathExists as exists,
+  trashDir,
+  type TrashRecord,
+  tryLockSection,
+} from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
@@ -207,16 +214,6 @@ export function pickVersion(entries: readonly TrashEntry[], path: string): Trash
   // entries are newest first, so find() takes the newest version of a path.
   return entries.find((e) => e.trashPath === wanted && e.path !== wanted) ??
     entries.find((e) => e.path === wanted);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /**

@@ -6,7 +6,13 @@
  */
 import { setIniValues } from "../config/mod.ts";
 import type { SectionConfig } from "../config/mod.ts";
-import { ConnectionBudget, connectRemoteFs, FtpPool, type RemoteFsPool } from "../sync/mod.ts";
+import {
+  ConnectionBudget,
+  type ConnectOptions,
+  connectRemoteFs,
+  FtpPool,
+  type RemoteFsPool,
+} from "../sync/mod.ts";
 import { errorMessage } from "./error_message.ts";
 
 /** A new Identifier: 40 random hex digits. */
@@ -15,6 +21,19 @@ export function newIdentifier(): string {
     crypto.getRandomValues(new Uint8Array(20)),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
+}
+
+/** How to reach and log in to a section's server. */
+export function connectOptionsOf(section: SectionConfig): ConnectOptions {
+  return {
+    host: section.server,
+    port: section.port,
+    type: section.type,
+    user: section.user,
+    password: section.password,
+    tlsVerify: section.tlsVerify,
+    tlsFingerprint: section.tlsFingerprint,
+  };
 }
 
 /** Options of {@linkcode SectionRuntime}. */
@@ -75,15 +94,7 @@ export class SectionRuntime {
       if (section.passwordError !== undefined) {
         return Promise.reject(new Error(section.passwordError));
       }
-      return connectRemoteFs({
-        host: section.server,
-        port: section.port,
-        type: section.type,
-        user: section.user,
-        password: section.password,
-        tlsVerify: section.tlsVerify,
-        tlsFingerprint: section.tlsFingerprint,
-      });
+      return connectRemoteFs(connectOptionsOf(section));
     }, { size: section.concurrentConnections, budget });
   }
 }

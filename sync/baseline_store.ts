@@ -8,6 +8,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Baseline, BaselineRow, BaselineUpdate, Entry } from "./types.ts";
+import { pathExists as exists } from "./local_fs.ts";
 
 /** What a baseline belongs to. Any difference makes it someone else's baseline. */
 export interface BaselineRoots {
@@ -64,16 +65,6 @@ export function baselinePath(stateDir: string, identifier: string): string {
 /** The roots as stored in the meta table (a stable string). */
 function rootsKey(roots: BaselineRoots): string {
   return JSON.stringify([roots.server, roots.port, roots.user, roots.remoteDir, roots.localDir]);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 interface FileRowData {

@@ -104,6 +104,17 @@ export function localChangedSince(
   return now.size !== planned.size || now.mtimeMs !== planned.mtimeMs;
 }
 
+/** Whether anything (a file, a directory, a link) is at `path`; other errors throw. */
+export function pathExists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 /** Removes a file, ignoring "not found" and any other error (cleanup of temporary files). */
 export function removeQuietly(path: string): void {
   try {

@@ -23,7 +23,7 @@ export { sectionLockPath, tryLockSection } from "./section_lock.ts";
 export { listLocal } from "./local_lister.ts";
 export { listRemote } from "./remote_lister.ts";
 export { connectRemoteFs } from "./ftp/mod.ts";
-export { ConnectionBudget, FtpPool, type RemoteFsPool } from "./ftp/mod.ts";
+export { ConnectionBudget, type ConnectOptions, FtpPool, type RemoteFsPool } from "./ftp/mod.ts";
 export { createNotifier, type Notifier } from "./sd_notify.ts";
 export {
   processSignals,
@@ -36,3 +36,4 @@ export { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
 export { localWrites, watchLocalDir } from "./watcher.ts";
 export { Semaphore } from "./semaphore.ts";
 export { moveToTrash, type TrashReason } from "./trash.ts";
+export { pathExists } from "./local_fs.ts";

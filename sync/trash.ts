@@ -6,6 +6,7 @@
  * @module
  */
 import { dirname, join, relative } from "node:path";
+import { pathExists as exists } from "./local_fs.ts";
 
 /** Why a file went to the trash. */
 export type TrashReason =
@@ -43,16 +44,6 @@ export function trashDir(stateDir: string, identifier: string): string {
 
 function indexPath(stateDir: string, identifier: string): string {
   return join(stateDir, "trash", `${identifier}.jsonl`);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** `20261125T141500`: the pass time as used in suffixes. */
