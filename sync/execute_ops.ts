@@ -239,9 +239,23 @@ export async function downloadFile(
         expectedSize: remote.size,
         signal: deps.signal,
         log: deps.log,
-      }).catch((error) => {
+      }).catch(async (error) => {
+        const code = codeOf(error);
+        if (code === 550 || code === 450) {
+          // Refused: deleted or renamed on the server since the listing, or unreadable. SIZE
+          // tells them apart (one round trip, on this failure only).
+          const gone = await fs.size(abs).then(() => false, (e) => {
+            const c = codeOf(e);
+            return c === 550 || c === 450;
+          });
+          if (!gone) throw error;
+          throw new ChangedDuringPassError(
+            `The remote file is no longer on the server (it was deleted or renamed since the ` +
+              `listing); the next pass will decide what to do`,
+          );
+        }
         // More bytes than listed arrived: the file grew since the listing (or never ends).
-        if (codeOf(error) !== "EFBIG") throw error;
+        if (code !== "EFBIG") throw error;
         throw new ChangedDuringPassError(
           `The remote file changed during the download (more than the ${remote.size} bytes ` +
             `listed arrived); the next pass will fetch it again`,

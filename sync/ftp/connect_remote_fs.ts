@@ -43,7 +43,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export async function connectRemoteFs(options: ConnectOptions): Promise<FtpRemoteFs> {
   const { host, port, type } = options;
   const server = `${host}:${port}`;
-  const client = new DenoFtpClient(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const client = new DenoFtpClient(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, {
+    nativeControl: type === "ftp",
+  });
   const policy: TlsPolicy = { verify: options.tlsVerify, fingerprint: options.tlsFingerprint };
   const tlsOptions = tlsConnectOptions(host, policy);
   let step = `connect to ${server}`;

@@ -44,9 +44,11 @@
  * private API.
  * @module
  */
-import { Client, type FTPResponse } from "basic-ftp";
+import { Client, FTPError, type FTPResponse } from "basic-ftp";
+import { Buffer } from "node:buffer";
 import net from "node:net";
 import tls from "node:tls";
+import { DenoTcpSocket } from "./deno_tcp_socket.ts";
 import { EpsvUnavailable, nativeTransfer, type NativeTransferData } from "./native_transfer.ts";
 
 /**
@@ -83,6 +85,8 @@ function tlsSlack(maxBytes: number): number {
 /** basic-ftp `Client` with the implicit-TLS workaround and raw (unparsed) listings. */
 export class DenoFtpClient extends Client {
   #lastListing = "";
+  /** The control connection is a `DenoTcpSocket` (plain FTP). */
+  readonly #nativeControl: boolean;
   /** Plain-FTP transfers use native data connections until EPSV is refused. */
   #nativeData = true;
 
@@ -93,9 +97,14 @@ export class DenoFtpClient extends Client {
   /** The byte limit of the current transfer, if any (`withByteLimit`). */
   #limit: ByteLimit | undefined;
 
-  /** `timeoutMs`: control and data socket inactivity timeout (0 = none, and no deadlines). */
-  constructor(timeoutMs: number) {
+  /**
+   * `timeoutMs`: control and data socket inactivity timeout (0 = none, and no deadlines).
+   * `nativeControl`: the control connection on Deno's native TCP (`deno_tcp_socket.ts`): only
+   * for plain FTP (an AUTH TLS upgrade needs a node socket).
+   */
+  constructor(timeoutMs: number, options: { nativeControl?: boolean } = {}) {
     super(timeoutMs);
+    this.#nativeControl = options.nativeControl === true;
     const graceMs = timeoutMs * DEADLINE_FACTOR;
     this.trackProgress((info) => {
       // Under Deno a missing counter would read NaN: count nothing rather than poison the sums.
@@ -118,6 +127,15 @@ export class DenoFtpClient extends Client {
     // executor runs synchronously inside `handle`, so a stack limit of 0 around it makes that
     // capture free; errors it creates keep their messages.
     const ftp = this.ftp;
+    // Commands go out as bytes: node:net's string path under Deno cost ~30 us of CPU more per
+    // command (measured with 3,000 NOOPs on vsftpd: 108-133 vs 91-94 us per command).
+    ftp.send = (command: string): void => {
+      if (/[\r\n\0]/.test(command)) {
+        const description = command.startsWith("PASS") ? "PASS ###" : command;
+        throw new Error(`Invalid command: Contains control characters. (${description})`);
+      }
+      ftp.socket.write(Buffer.from(`${command}\r\n`, "utf8"));
+    };
     const handle = ftp.handle.bind(ftp);
     ftp.handle = (command, responseHandler) => {
       const limit = Error.stackTraceLimit;
@@ -133,6 +151,21 @@ export class DenoFtpClient extends Client {
         Error.stackTraceLimit = limit;
       }
     };
+  }
+
+  /**
+   * Connect (plain FTP; AUTH TLS may follow). With `nativeControl`, the control connection is a
+   * `DenoTcpSocket`; basic-ftp's data connections (`_newSocket`) stay node sockets.
+   */
+  override connect(host = "localhost", port = 21): Promise<FTPResponse> {
+    if (!this.#nativeControl) return super.connect(host, port);
+    this.ftp.reset();
+    const socket = new DenoTcpSocket();
+    // The setter attaches basic-ftp's reply parser and error handlers.
+    this.ftp.socket = socket as unknown as net.Socket;
+    socket.connect({ host, port });
+    // deno-lint-ignore no-explicit-any -- `_handleConnectResponse` is private in basic-ftp's types.
+    return (this as any)._handleConnectResponse();
   }
 
   /**
@@ -210,6 +243,46 @@ export class DenoFtpClient extends Client {
   }
 
   /**
+   * Send `commands` at once (one round trip) and resolve with their final replies, in order, once
+   * every one has answered; a reply >= 400 rejects with the first such reply (after the others
+   * arrived, so that none of them is taken for the reply to a later command). For commands whose
+   * outcome does not decide whether the next one is sent, e.g. RNFR + RNTO: a failed RNFR makes
+   * the server answer the RNTO with 503.
+   */
+  sendPipelined(commands: readonly string[]): Promise<FTPResponse[]> {
+    for (const command of commands) {
+      if (/[\r\n\0]/.test(command)) {
+        return Promise.reject(
+          new Error(`Invalid command: Contains control characters. (${command})`),
+        );
+      }
+    }
+    const replies: FTPResponse[] = [];
+    let refused: FTPError | undefined;
+    let answered = 0;
+    // An empty command: the task is set up and nothing is sent; the lines are written below.
+    const task = this.ftp.handle("", (res, resolver) => {
+      if (res instanceof FTPError) {
+        refused ??= res;
+      } else if (res instanceof Error) {
+        resolver.reject(res); // the connection failed: no more replies will come
+        return;
+      } else if (res.code < 200) {
+        return; // preliminary
+      } else {
+        replies.push(res);
+      }
+      if (++answered < commands.length) return;
+      if (refused !== undefined) resolver.reject(refused);
+      else resolver.resolve(replies[replies.length - 1]!);
+    });
+    if (!this.closed) {
+      this.ftp.socket.write(Buffer.from(commands.map((c) => `${c}\r\n`).join(""), "utf8"));
+    }
+    return task.then(() => replies);
+  }
+
+  /**
    * Run `fn` (one transfer) with a byte limit: once more than `maxBytes` arrive, the connection
    * is closed and the transfer fails with `error()` (its `code` classifies it: "ETIMEDOUT"
    * reads as transient). Exact for bytes counted with `countReceived` or on native
@@ -259,7 +332,11 @@ export class DenoFtpClient extends Client {
     let transfer = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Only the verb: the PASS line holds the password.
-    const what = command === undefined ? "the greeting" : `"${command.split(" ")[0]}"`;
+    const what = command === undefined
+      ? "the greeting"
+      : command === ""
+      ? "pipelined commands"
+      : `"${command.split(" ")[0]}"`;
     const check = (): void => {
       const bytes = Math.max(this.#counted, this.#socketBytes);
       const allowed = graceMs + (transfer ? bytes / MIN_BYTES_PER_S * 1000 : 0);

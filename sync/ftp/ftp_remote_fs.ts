@@ -348,13 +348,13 @@ export class FtpRemoteFs implements RemoteFs {
     }
   }
 
-  /** RNFR/RNTO. */
+  /** RNFR/RNTO, sent together. */
   rename(from: string, to: string): Promise<void> {
     const src = this.#path(from);
     const dst = this.#path(to);
+    // One round trip: a refused RNFR makes the server refuse the RNTO too (503).
     return this.#run(`RNFR ${src} / RNTO ${dst}`, async () => {
-      await this.#client.send(`RNFR ${src}`);
-      await this.#client.send(`RNTO ${dst}`);
+      await this.#client.sendPipelined([`RNFR ${src}`, `RNTO ${dst}`]);
     });
   }
 

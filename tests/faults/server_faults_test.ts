@@ -81,18 +81,19 @@ Deno.test("server faults: 421 beyond 2 connections shrinks the pool and the pass
   });
 });
 
-Deno.test("server faults: a file vanishing between listing and RETR fails alone", async () => {
+Deno.test("server faults: a file vanishing between listing and RETR is left to the next pass", async () => {
   await withSection(async (run, local) => {
     const script = smallFiles(6);
     const files = { ...script.files };
-    delete files["/d/f3.txt"]; // listed, but RETR answers 550
+    delete files["/d/f3.txt"]; // listed, but RETR (and SIZE) answer 550
     {
       await using srv = await startHostileServer({ ...script, files });
       const outcome = await run(srv);
-      assert.equal(outcome.report.outcome, "failed");
+      // Deferred (a warning), not an error: SIZE confirmed that the file is gone.
+      assert.equal(outcome.report.outcome, "ok", JSON.stringify(outcome.report.errors));
       assert.equal(outcome.report.downloaded, 5);
-      assert.equal(outcome.report.errors.length, 1, JSON.stringify(outcome.report.errors));
-      assert.match(outcome.report.errors[0]!, /f3\.txt/);
+      assert.deepEqual(outcome.report.errors, []);
+      assert.ok(srv.commands.includes("SIZE /d/f3.txt"), srv.commands.join("\n"));
       assert.ok(!walkLocal(local).includes("f3.txt"));
       noTemps(local);
     }
@@ -107,6 +108,24 @@ Deno.test("server faults: a file vanishing between listing and RETR fails alone"
     const next = await run(srv);
     assert.equal(next.report.outcome, "ok", JSON.stringify(next.report.errors));
     assert.equal(next.report.downloaded, 0);
+  });
+});
+
+Deno.test("server faults: a file the server refuses to send (550) while it exists is an error", async () => {
+  await withSection(async (run, local) => {
+    const script = smallFiles(3);
+    await using srv = await startHostileServer({
+      ...script,
+      onCommand: (verb, arg) =>
+        verb === "RETR" && arg.endsWith("/f1.txt") ? "550 Permission denied" : undefined,
+    });
+    const outcome = await run(srv);
+    assert.equal(outcome.report.outcome, "failed");
+    assert.equal(outcome.report.downloaded, 2);
+    assert.equal(outcome.report.errors.length, 1, JSON.stringify(outcome.report.errors));
+    assert.match(outcome.report.errors[0]!, /f1\.txt/);
+    assert.ok(!walkLocal(local).includes("f1.txt"));
+    noTemps(local);
   });
 });
 

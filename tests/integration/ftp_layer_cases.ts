@@ -229,6 +229,23 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
       remote.remove("/r2 é.txt"),
       (e: unknown) => e instanceof FtpError && e.code === 550,
     );
+    // RNFR and RNTO go out together: a refused RNFR rejects with its own code, and the RNTO's
+    // reply (503) is not taken for the reply to the next command.
+    await assert.rejects(
+      remote.rename("/missing.txt", "/r3.txt"),
+      (e: unknown) => e instanceof FtpError && e.code === 550,
+    );
+    // A refused RETR (its data connection was opened with the command) keeps the connection.
+    const scratch = await Deno.makeTempFile();
+    try {
+      await assert.rejects(
+        remote.downloadToFile("/missing.txt", scratch),
+        (e: unknown) => e instanceof FtpError && e.code === 550,
+      );
+    } finally {
+      await Deno.remove(scratch);
+    }
+    assert.ok(!remote.closed, "the connection survives a refused RNFR and a refused RETR");
     await remote.mkdir("/d1");
     await remote.mkdir("/d1/d2");
     await assert.rejects(
