@@ -4,6 +4,7 @@
  * and curl (one large file).
  * @module
  */
+import { DENO_RUN_FLAGS } from "../deploy/mod.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { writeFtpCloneIni } from "./ftp_clone_ini.ts";
 
@@ -206,8 +207,8 @@ function ftpClone(ctx: ContenderContext): Contender {
     return [[
       Deno.execPath(),
       "run",
-      "-A",
-      "--quiet",
+      // As the systemd unit runs it (memory settings included).
+      ...DENO_RUN_FLAGS,
       `${ctx.repoRoot}/mod.ts`,
       "--config",
       ini,

@@ -103,7 +103,7 @@ Deno.test("install writes the unit, reloads, enables and starts; a second instal
     assert.match(
       await Deno.readTextFile(join(unitDir, UNIT_NAME)),
       new RegExp(
-        `^ExecStart=${Deno.execPath()} run --allow-all --unstable-net .*/mod.ts --config`,
+        `^ExecStart=${Deno.execPath()} run --allow-all --unstable-net --quiet --v8-flags=--max-semi-space-size=4 .*/mod.ts --config`,
         "m",
       ),
     );

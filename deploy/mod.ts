@@ -10,6 +10,7 @@ export {
   UNIT_NAME,
   type UnitExec,
   type UnitOptions,
+  V8_FLAGS,
   writablePaths,
 } from "./systemd_unit.ts";
 export {

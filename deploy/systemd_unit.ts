@@ -37,8 +37,21 @@ export interface UnitOptions {
 /** Trees that `ProtectSystem=full` makes read-only. */
 const READ_ONLY_TREES = ["/usr", "/boot", "/efi", "/etc"];
 
-/** The flags `deno run` needs: every permission, and Deno.listenDatagram for sd_notify. */
-export const DENO_RUN_FLAGS: readonly string[] = ["--allow-all", "--unstable-net", "--quiet"];
+/**
+ * V8's young generation capped at 4 MiB per semi-space (V8's default grows to 16 MiB): peak RSS of
+ * a pass over 50,000 unchanged files 197 -> 138-144 MiB, with no more CPU (measured on vsftpd,
+ * loopback, 2026-11-25). Every way of running ftp-clone passes it: the unit, the launcher of the
+ * release tarball, the deno.json tasks, the benchmark.
+ */
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
+
+/** The flags `deno run` needs: every permission, Deno.listenDatagram for sd_notify, V8_FLAGS. */
+export const DENO_RUN_FLAGS: readonly string[] = [
+  "--allow-all",
+  "--unstable-net",
+  "--quiet",
+  V8_FLAGS,
+];
 
 /** Quotes one ExecStart word the way systemd splits them (systemd.service(5), "Command lines"). */
 export function quoteExecArg(arg: string): string {

@@ -84,6 +84,7 @@ Deno.test("execStartArgs() runs deno with the flags sd_notify needs from source"
       "--allow-all",
       "--unstable-net",
       "--quiet",
+      "--v8-flags=--max-semi-space-size=4",
       "/r/mod.ts",
       "--config",
       "/e/p.ini",

@@ -56,7 +56,7 @@ Deno.test("install / uninstall / start / stop / restart through the CLI with a f
       assert.match(
         unit,
         new RegExp(
-          `^ExecStart=\\S+ run --allow-all --unstable-net --quiet --config \\S+/deno\\.json \\S+/mod\\.ts --config ${ini} service$`,
+          `^ExecStart=\\S+ run --allow-all --unstable-net --quiet --v8-flags=--max-semi-space-size=4 --config \\S+/deno\\.json \\S+/mod\\.ts --config ${ini} service$`,
           "m",
         ),
       );
