@@ -460,13 +460,29 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
     });
     options.onBytes?.(local.size);
     return entry;
-  } catch (error) {
+  } catch (caught) {
+    const error = caught instanceof ChangedDuringPassError || !changedSafely(source, from, local)
+      ? caught
+      // The failure came from the file itself being rewritten, deleted or renamed during the
+      // upload (e.g. "No such file" on opening it): the next pass decides on fresh listings.
+      : new ChangedDuringPassError(
+        `"${source}" changed or disappeared during its upload; the next pass will decide`,
+      );
     // Best effort: a leftover temporary name is invisible to listings and replaced next time.
     // A large upload cut short keeps its bytes for the next try (its name is its version's).
     if (!keepTemp || error instanceof ChangedDuringPassError) {
       await deps.pool.use((fs) => fs.remove(temp)).catch(() => {});
     }
     throw error;
+  }
+}
+
+/** `localChangedSince`, false when it cannot tell (a failure being reported must not be lost). */
+function changedSafely(source: string, relPath: string, local: Entry): boolean {
+  try {
+    return localChangedSince(source, relPath, local);
+  } catch {
+    return false;
   }
 }
 

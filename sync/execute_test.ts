@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { execute, type ExecuteOptions } from "./execute.ts";
 import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
 import { FtpError } from "./ftp/errors.ts";
+import type { RemoteFsPool, TransferOptions } from "./ftp/remote_fs.ts";
 import { statLocal } from "./local_fs.ts";
 import type { Action, ActionResult, Entry, Plan } from "./types.ts";
 
@@ -177,6 +178,43 @@ Deno.test("execute()", async (t) => {
         assert.equal(f.tree.getFile("/r/a.txt"), undefined);
         assert.ok(results.find((r) => r.action.type === "deleteRemote")?.ok);
         assert.equal(f.tree.getFile("/r/gone.txt"), undefined);
+      });
+    },
+  );
+
+  await t.step(
+    "an upload whose local file disappears as it starts is deferred, not an error",
+    async () => {
+      await withFixture(async (f) => {
+        Deno.writeTextFileSync(`${f.local}/a.txt`, "listed version");
+        const local = f.localEntry("a.txt");
+        const deps = f.deps();
+        // The file is deleted after the checks before the upload, as the transfer opens it.
+        const pool: RemoteFsPool = {
+          size: deps.pool.size,
+          close: () => deps.pool.close(),
+          use: (fn, signal) =>
+            deps.pool.use((fs) =>
+              fn(
+                new Proxy(fs, {
+                  get(target, key) {
+                    if (key !== "uploadFromFile") return Reflect.get(target, key);
+                    return (from: string, to: string, options?: TransferOptions) => {
+                      Deno.removeSync(from);
+                      return target.uploadFromFile(from, to, options);
+                    };
+                  },
+                }),
+              ), signal),
+        };
+        const results = await execute(
+          planOf([{ type: "upload", path: "a.txt", reason: "", local }]),
+          { ...deps, pool },
+        );
+        const upload = results[0]!;
+        assert.ok(!upload.ok && upload.deferred === true, JSON.stringify(upload));
+        assert.match(!upload.ok ? upload.error : "", /changed or disappeared during its upload/);
+        assert.deepEqual(f.tree.paths().filter((p) => p.includes(".ftp-clone.")), []);
       });
     },
   );
