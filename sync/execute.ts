@@ -8,7 +8,6 @@
 import type { Action, ActionResult, BaselineUpdate, Plan } from "./types.ts";
 import {
   ChangedDuringPassError,
-  downloadFile,
   type ExecuteDeps,
   isTransient,
   localAbs,
@@ -16,8 +15,9 @@ import {
   mkdirRemoteAt,
   OwnershipBatcher,
   remoteAbs,
-  uploadFile,
 } from "./execute_ops.ts";
+import { downloadFile } from "./execute_download.ts";
+import { uploadFile } from "./execute_upload.ts";
 import { appearedMarker, fileRow, need } from "./execute_rows.ts";
 import { deleteLocal, deleteRemote } from "./execute_delete.ts";
 import { keepBoth } from "./execute_keep_both.ts";

@@ -6,14 +6,14 @@
 import type { Action, BaselineUpdate, Entry, Side } from "./types.ts";
 import type { ExecuteDeps } from "./execute_ops.ts";
 import {
-  downloadFile,
   mkdirLocalAt,
   mkdirRemoteAt,
   type OwnershipBatcher,
   renameLocal,
   renameRemote,
-  uploadFile,
 } from "./execute_ops.ts";
+import { downloadFile } from "./execute_download.ts";
+import { uploadFile } from "./execute_upload.ts";
 import { appearedMarker, fileRow, need } from "./execute_rows.ts";
 
 /**
