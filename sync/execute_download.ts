@@ -67,15 +67,19 @@ export async function downloadFile(
   );
   let keepTemp = resumable !== undefined;
   try {
-    // A LIST-only server dates files older than ~6 months to the day: ask MDTM for the second,
-    // so that the local copy gets the real mtime (one more round trip, for those files only).
+    // A LIST-only server dates files to the minute (to the day after ~6 months): ask MDTM for the
+    // second, so that the local copy gets the real mtime. On plain FTP it goes out with the EPSV
+    // of the download (no round trip of its own); over TLS it costs one.
     const mtimeMs = await onRemote(deps, async (fs) => {
       const abs = remoteAbs(deps, options.from ?? remote.path);
+      let readMtime: number | undefined;
       await downloadResuming(fs, abs, temp, {
         startAt: resumable === undefined ? 0 : partialLength(temp, remote.size),
         expectedSize: remote.size,
         signal: deps.signal,
         log: deps.log,
+        // Read in the same round trip as the transfer's set-up where the server allows.
+        ...(remote.mtimePrecisionMs > 1000 ? { onMtime: (ms: number) => readMtime = ms } : {}),
       }).catch(async (error) => {
         const code = codeOf(error);
         if (code === 550 || code === 450) {
@@ -99,7 +103,7 @@ export async function downloadFile(
         );
       });
       if (remote.mtimePrecisionMs <= 1000) return remote.mtimeMs;
-      return await fs.mtime(abs).catch(() => remote.mtimeMs);
+      return readMtime ?? remote.mtimeMs;
     });
     keepTemp = false;
     const size = Deno.lstatSync(temp).size;

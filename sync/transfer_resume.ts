@@ -43,11 +43,15 @@ export async function downloadResuming(
     expectedSize: number;
     signal: AbortSignal | undefined;
     log: Logger;
+    /** Also read the file's mtime (see `TransferOptions.onMtime`). */
+    onMtime?: (mtimeMs: number) => void;
   },
 ): Promise<void> {
-  const transfer = options.signal === undefined
-    ? { expectedSize: options.expectedSize }
-    : { signal: options.signal, expectedSize: options.expectedSize };
+  const transfer = {
+    expectedSize: options.expectedSize,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onMtime === undefined ? {} : { onMtime: options.onMtime }),
+  };
   if (options.startAt > 0) {
     options.log.info("Resuming the download of {path} at byte {offset}", {
       path: abs,

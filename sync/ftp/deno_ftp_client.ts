@@ -49,7 +49,13 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import tls from "node:tls";
 import { DenoTcpSocket } from "./deno_tcp_socket.ts";
-import { EpsvUnavailable, nativeTransfer, type NativeTransferData } from "./native_transfer.ts";
+import {
+  EpsvUnavailable,
+  nativeTransfer,
+  type NativeTransferData,
+  type NativeTransferOptions,
+} from "./native_transfer.ts";
+import { sendTogether } from "./send_together.ts";
 
 /**
  * Deadlines, as multiples of the inactivity timeout so that one setting (`timeoutMs`) scales
@@ -211,6 +217,7 @@ export class DenoFtpClient extends Client {
   async nativeTransfer(
     command: string,
     data: NativeTransferData,
+    options: Pick<NativeTransferOptions, "before" | "onBefore"> = {},
   ): Promise<FTPResponse | undefined> {
     if (!this.#nativeData || this.tlsSocket !== undefined) return undefined;
     const counted: NativeTransferData = "receive" in data
@@ -231,6 +238,7 @@ export class DenoFtpClient extends Client {
       };
     try {
       return await nativeTransfer(this.ftp, {
+        ...options,
         command,
         data: counted,
         timeoutMs: this.ftp.timeout,
@@ -249,37 +257,11 @@ export class DenoFtpClient extends Client {
    * outcome does not decide whether the next one is sent, e.g. RNFR + RNTO: a failed RNFR makes
    * the server answer the RNTO with 503.
    */
-  sendPipelined(commands: readonly string[]): Promise<FTPResponse[]> {
-    for (const command of commands) {
-      if (/[\r\n\0]/.test(command)) {
-        return Promise.reject(
-          new Error(`Invalid command: Contains control characters. (${command})`),
-        );
-      }
-    }
-    const replies: FTPResponse[] = [];
-    let refused: FTPError | undefined;
-    let answered = 0;
-    // An empty command: the task is set up and nothing is sent; the lines are written below.
-    const task = this.ftp.handle("", (res, resolver) => {
-      if (res instanceof FTPError) {
-        refused ??= res;
-      } else if (res instanceof Error) {
-        resolver.reject(res); // the connection failed: no more replies will come
-        return;
-      } else if (res.code < 200) {
-        return; // preliminary
-      } else {
-        replies.push(res);
-      }
-      if (++answered < commands.length) return;
-      if (refused !== undefined) resolver.reject(refused);
-      else resolver.resolve(replies[replies.length - 1]!);
-    });
-    if (!this.closed) {
-      this.ftp.socket.write(Buffer.from(commands.map((c) => `${c}\r\n`).join(""), "utf8"));
-    }
-    return task.then(() => replies);
+  async sendPipelined(commands: readonly string[]): Promise<FTPResponse[]> {
+    const replies = await sendTogether(this.ftp, commands);
+    const refused = replies.find((reply) => reply instanceof FTPError);
+    if (refused !== undefined) throw refused;
+    return replies as FTPResponse[];
   }
 
   /**

@@ -170,12 +170,18 @@ export class MemoryRemoteFs implements RemoteFs {
   }
 
   /** Writes the file to a local path (appends from `startAt`). */
-  downloadToFile(path: string, localPath: string, options: TransferOptions = {}): Promise<void> {
-    return this.#run("download", path, async (failure) => {
+  async downloadToFile(
+    path: string,
+    localPath: string,
+    options: TransferOptions = {},
+  ): Promise<void> {
+    await this.#run("download", path, async (failure) => {
       const { sent } = this.#sent(path, options, failure);
       await Deno.writeFile(localPath, sent, { append: (options.startAt ?? 0) > 0 });
       if (failure !== undefined) throw failure.error;
     });
+    // As a server asked with MDTM: whole seconds (counted as an "mtime" operation).
+    if (options.onMtime !== undefined) options.onMtime(await this.mtime(path));
   }
 
   /** Writes the file into a stream and ends it, as basic-ftp's pipeline does. */

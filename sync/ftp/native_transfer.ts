@@ -17,8 +17,9 @@
  * task, this one included, and its `nativeTransfer` counts the bytes moved here.
  * @module
  */
-import type { FTPContext, FTPResponse } from "basic-ftp";
+import { type FTPContext, FTPError, type FTPResponse } from "basic-ftp";
 import { systemCodeOf } from "./deno_tcp_socket.ts";
+import { sendTogether } from "./send_together.ts";
 
 /** What moves over the data connection. */
 export type NativeTransferData =
@@ -37,6 +38,12 @@ export interface NativeTransferOptions {
   data: NativeTransferData;
   /** Inactivity timeout of the data connection (ms, 0 = none). */
   timeoutMs: number;
+  /**
+   * A command sent together with EPSV (one round trip), e.g. `MDTM /a.txt` before a download; its
+   * reply goes to `onBefore` (an `FTPError` when refused), unless EPSV itself cannot be used.
+   */
+  before?: string;
+  onBefore?: (reply: FTPResponse | FTPError) => void;
 }
 
 /** Bytes read from a source per write (256 KiB: fewer calls for large files). */
@@ -70,7 +77,14 @@ export async function nativeTransfer(
 ): Promise<FTPResponse> {
   let epsv: FTPResponse;
   try {
-    epsv = await ftp.request("EPSV");
+    if (options.before === undefined) {
+      epsv = await ftp.request("EPSV");
+    } else {
+      const [before, reply] = await sendTogether(ftp, [options.before, "EPSV"]);
+      if (reply === undefined || reply instanceof FTPError) throw reply;
+      epsv = reply;
+      if (before !== undefined) options.onBefore?.(before);
+    }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "number" && code >= 500) throw new EpsvUnavailable(String(error));

@@ -52,6 +52,12 @@ export interface TransferOptions {
    * "EFBIG" (the file changed since the listing, or the server never ends it).
    */
   expectedSize?: number;
+  /**
+   * Downloads: also read the file's mtime (MDTM, ms, UTC, whole seconds) and pass it here; where
+   * the transfer allows, it is asked in the same round trip as the transfer's set-up. Not called
+   * when the server cannot tell.
+   */
+  onMtime?: (mtimeMs: number) => void;
 }
 
 /** Options of `RemoteFs.list`. */
