@@ -55,25 +55,14 @@ export async function ensureTools(): Promise<void> {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((t) => TOOLS[t] ?? t))];
   progress(`installing ${packages.join(" ")} with apt-get (missing: ${missing.join(", ")})`);
-  const env = ["DEBIAN_FRONTEND=noninteractive"];
-  let result = await run("env", [
-    ...env,
-    "apt-get",
-    "install",
-    "-y",
-    "--no-install-recommends",
-    ...packages,
-  ]);
+  const aptGet = (...args: string[]) =>
+    run("env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]);
+  const install = () => aptGet("install", "-y", "--no-install-recommends", ...packages);
+  let result = await install();
   if (!result.ok) {
-    await run("env", [...env, "apt-get", "update"]);
-    result = await run("env", [
-      ...env,
-      "apt-get",
-      "install",
-      "-y",
-      "--no-install-recommends",
-      ...packages,
-    ]);
+    // Package lists may be missing or stale on a fresh machine.
+    await aptGet("update");
+    result = await install();
   }
   const still = Object.keys(TOOLS).filter((t) => !found(t));
   if (!result.ok || still.length > 0) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { Readable, Writable } from "node:stream";
 import { Client, FTPError } from "basic-ftp";
 import { connectRemoteFs } from "../../sync/mod.ts";
@@ -67,15 +68,7 @@ function collector(): { sink: Writable; bytes(): Uint8Array } {
   });
   return {
     sink,
-    bytes: () => {
-      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return out;
-    },
+    bytes: () => new Uint8Array(Buffer.concat(chunks)),
   };
 }
 

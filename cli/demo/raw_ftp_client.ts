@@ -3,6 +3,7 @@
  * tests can check reply codes and texts that a full client (basic-ftp) hides or retries.
  * @module
  */
+import { Buffer } from "node:buffer";
 
 /** One complete reply (multi-line replies are joined). */
 export interface RawReply {
@@ -24,13 +25,7 @@ export async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
     chunks.push(buffer.slice(0, n));
   }
   conn.close();
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** One control connection, one reply at a time. */

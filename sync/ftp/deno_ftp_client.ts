@@ -368,7 +368,7 @@ export class DenoFtpClient extends Client {
     const native = await this.nativeTransfer(command, {
       receive: (chunk) => chunks.push(chunk.slice()),
     });
-    if (native !== undefined) return new TextDecoder().decode(concatBytes(chunks));
+    if (native !== undefined) return new TextDecoder().decode(Buffer.concat(chunks));
     this.availableListCommands = [command];
     this.#lastListing = "";
     // An empty path: the whole command is in availableListCommands.
@@ -381,16 +381,4 @@ export class DenoFtpClient extends Client {
     const socket = this.ftp.socket;
     return socket instanceof tls.TLSSocket ? socket : undefined;
   }
-}
-
-/** The chunks joined into one array. */
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

@@ -17,6 +17,8 @@
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 
+const ENCODER = new TextEncoder();
+
 const SYSTEM_CODES: Record<string, string> = {
   ConnectionRefused: "ECONNREFUSED",
   ConnectionReset: "ECONNRESET",
@@ -121,7 +123,7 @@ export class DenoTcpSocket extends EventEmitter {
   /** Queues `data` (a string is sent as UTF-8). Ignored once destroyed. */
   write(data: string | Uint8Array, ..._rest: unknown[]): boolean {
     if (this.#destroyed) return false;
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const bytes = typeof data === "string" ? ENCODER.encode(data) : data;
     this.#writing = this.#writing.then(async () => {
       const conn = this.#conn;
       if (conn === undefined || this.#destroyed) return;

@@ -107,6 +107,7 @@ export async function nativeTransfer(
     Deno.connect({ hostname: host, port }),
     options.timeoutMs,
     () => dataError(`Timeout connecting to ${host}:${port}`, "ETIMEDOUT"),
+    (late) => late.close(),
   );
   let conn: Deno.TcpConn | undefined;
   let closed = false;
@@ -265,14 +266,27 @@ export async function nativeTransfer(
   }
 }
 
-/** `promise`, or the error of `onTimeout` after `ms` (0 = no limit). */
-async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+/**
+ * `promise`, or the error of `onTimeout` after `ms` (0 = no limit). A value that arrives after the
+ * timeout goes to `onLate` (e.g. a connection that opened too late is closed, not leaked).
+ */
+async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  onLate: (value: T) => void,
+): Promise<T> {
   if (ms <= 0) return await promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => timer = setTimeout(() => reject(onTimeout()), ms)),
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(() => {
+          promise.then(onLate, () => {});
+          reject(onTimeout());
+        }, ms)
+      ),
     ]);
   } finally {
     clearTimeout(timer);

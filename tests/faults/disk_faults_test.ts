@@ -7,14 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/mod.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
+import { HOSTILE_IDENTIFIER, runHostilePass } from "./hostile_setup.ts";
 
 const TEMP_PREFIX = ".ftp-clone.";
-const IDENTIFIER = "0123456789abcdef0123456789abcdef01234567";
 
 async function sh(...args: string[]): Promise<{ ok: boolean; stderr: string }> {
   const r = await new Deno.Command(args[0]!, { args: args.slice(1), stderr: "piped" }).output();
@@ -66,23 +63,7 @@ Deno.test("disk faults: a full Local_dir fails those downloads cleanly", async (
       const script: HostileScript = {};
       serve(script, { "a.txt": "old version of a", "b.txt": "b" });
       await using srv = await startHostileServer(script);
-      const pass = async () => {
-        const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-        try {
-          return await runPass({
-            section: hostileSection(srv, local),
-            stateDir,
-            binDirectory: "/bin",
-            dryRun: false,
-            now: new Date(NOW),
-            pool,
-            identifier: IDENTIFIER,
-            retryDelaysMs: [1, 1],
-          });
-        } finally {
-          await pool.close();
-        }
-      };
+      const pass = () => runHostilePass(srv, { localDir: local, stateDir });
       assert.equal((await pass()).report.outcome, "ok");
       // The server's a.txt grows beyond the disk, a big file appears, and a small one.
       const big = "A".repeat(1_500_000);
@@ -100,7 +81,7 @@ Deno.test("disk faults: a full Local_dir fails those downloads cleanly", async (
       );
       if (a !== "old version of a") {
         // The old version went to the trash, whole.
-        const trash = join(stateDir, "trash", IDENTIFIER);
+        const trash = join(stateDir, "trash", HOSTILE_IDENTIFIER);
         const kept = walkLocal(trash).map((p) => Deno.readTextFileSync(join(trash, p)));
         assert.ok(kept.includes("old version of a"), "the old version of a.txt is lost");
       }
@@ -145,22 +126,10 @@ Deno.test("disk faults: a read-only local directory fails its files only", async
         files: { "/d/ok.txt": "ok", "/d/ro/new.txt": "new" },
       };
       await using srv = await startHostileServer(script);
-      const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-      let outcome;
-      try {
-        outcome = await runPass({
-          section: hostileSection(srv, local),
-          stateDir: join(root, "state"),
-          binDirectory: "/bin",
-          dryRun: false,
-          now: new Date(NOW),
-          pool,
-          identifier: IDENTIFIER,
-          retryDelaysMs: [1, 1],
-        });
-      } finally {
-        await pool.close();
-      }
+      const outcome = await runHostilePass(srv, {
+        localDir: local,
+        stateDir: join(root, "state"),
+      });
       assert.equal(outcome.report.outcome, "failed");
       assert.match(outcome.report.errors.join("\n"), /ro\/new\.txt/);
       assert.equal(await Deno.readTextFile(join(local, "ok.txt")), "ok");

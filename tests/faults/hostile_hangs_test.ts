@@ -7,9 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { connectRemoteFs } from "../../sync/ftp/mod.ts";
+import type { RemoteFs } from "../../sync/ftp/mod.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { SKIP_KNOWN_BUGS } from "./fault_scale.ts";
+import { hostileConnect } from "./hostile_setup.ts";
 
 /** The FTP layer's inactivity timeout in these tests (ms). */
 const TIMEOUT_MS = 1_000;
@@ -44,20 +45,12 @@ async function settleWithin(
 /** Connects, then runs `op` on the connection, all bounded. */
 async function scenario(
   script: HostileScript,
-  op: (remote: Awaited<ReturnType<typeof connectRemoteFs>>) => Promise<unknown>,
+  op: (remote: RemoteFs) => Promise<unknown>,
 ): Promise<Outcome> {
   const srv = await startHostileServer(script);
   try {
     const work = (async () => {
-      const remote = await connectRemoteFs({
-        host: srv.host,
-        port: srv.port,
-        type: "ftp",
-        user: srv.user,
-        password: srv.password,
-        tlsVerify: true,
-        timeoutMs: TIMEOUT_MS,
-      });
+      const remote = await hostileConnect(srv, TIMEOUT_MS)();
       try {
         await op(remote);
       } finally {
@@ -70,7 +63,7 @@ async function scenario(
   }
 }
 
-type Op = (remote: Awaited<ReturnType<typeof connectRemoteFs>>) => Promise<unknown>;
+type Op = (remote: RemoteFs) => Promise<unknown>;
 const list: Op = (remote) => remote.list("/d");
 const download: Op = (remote) =>
   remote.downloadToStream(

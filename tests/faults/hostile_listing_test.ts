@@ -8,12 +8,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FtpPool, type RemoteEntry } from "../../sync/ftp/mod.ts";
-import { listRemote, runPass } from "../../sync/mod.ts";
+import { listRemote } from "../../sync/mod.ts";
 import { checkRemoteName } from "../../sync/names.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
 import { HOSTILE_ENTRIES } from "./hostile_entries.ts";
-import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
+import { hostileConnect, NOW, runHostilePass } from "./hostile_setup.ts";
 
 const GOOD = "good.txt";
 
@@ -132,22 +132,7 @@ for (const format of ["mlsd", "list"] as const) {
       const outside = () =>
         walkLocal(root).filter((p) => !p.startsWith("a/b/local/") && !p.startsWith("state/"));
       const before = outside();
-      const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-      let outcome;
-      try {
-        outcome = await runPass({
-          section: hostileSection(srv, local),
-          stateDir,
-          binDirectory: "/bin",
-          dryRun: false,
-          now: new Date(NOW),
-          pool,
-          identifier: "0123456789abcdef0123456789abcdef01234567",
-          retryDelaysMs: [1, 1],
-        });
-      } finally {
-        await pool.close();
-      }
+      const outcome = await runHostilePass(srv, { localDir: local, stateDir });
       assert.deepEqual(outside(), before, "something was written outside Local_dir");
       assert.equal(await Deno.readTextFile(join(local, GOOD)), "hello");
       for (const path of walkLocal(local)) {
@@ -207,21 +192,7 @@ Deno.test("hostile: a remote directory named like a local symlink is not written
     await Deno.mkdir(join(root, "outside"));
     // A symbolic link inside Local_dir that points outside it.
     await Deno.symlink(join(root, "outside"), join(local, "link"));
-    const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-    try {
-      await runPass({
-        section: hostileSection(srv, local),
-        stateDir: join(root, "state"),
-        binDirectory: "/bin",
-        dryRun: false,
-        now: new Date(NOW),
-        pool,
-        identifier: "0123456789abcdef0123456789abcdef01234567",
-        retryDelaysMs: [1, 1],
-      });
-    } finally {
-      await pool.close();
-    }
+    await runHostilePass(srv, { localDir: local, stateDir: join(root, "state") });
     assert.deepEqual(walkLocal(join(root, "outside")), [], "written through the symbolic link");
     assert.equal(await Deno.readTextFile(join(local, "ok.txt")), "hello");
   } finally {

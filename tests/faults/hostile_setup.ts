@@ -3,7 +3,8 @@
  * @module
  */
 import type { SectionConfig } from "../../config/mod.ts";
-import { connectRemoteFs } from "../../sync/ftp/mod.ts";
+import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
+import { type PassOutcome, runPass } from "../../sync/mod.ts";
 import type { HostileServer } from "../support/hostile_ftp_server.ts";
 
 /** The clock of the hostile tests (LIST year inference), ms since the epoch. */
@@ -47,4 +48,45 @@ export function hostileSection(srv: HostileServer, localDir: string): SectionCon
     maxDeletePercent: 50,
     keepDeletedDays: 30,
   };
+}
+
+/** The Identifier of the hostile tests' sections. */
+export const HOSTILE_IDENTIFIER = "0123456789abcdef0123456789abcdef01234567";
+
+/** Options of {@linkcode runHostilePass}. */
+export interface HostilePassOptions {
+  localDir: string;
+  stateDir: string;
+  /** Overrides of {@linkcode hostileSection} (its password is also the one logged in with). */
+  section?: Partial<SectionConfig>;
+  /** The pass's clock. @default {new Date(NOW)} */
+  now?: Date;
+}
+
+/**
+ * One pass of a section over `srv`'s `/d`, on a pool of the section's ConcurrentConnections that
+ * is closed afterwards; retries wait 1 ms.
+ */
+export async function runHostilePass(
+  srv: HostileServer,
+  options: HostilePassOptions,
+): Promise<PassOutcome> {
+  const section = { ...hostileSection(srv, options.localDir), ...options.section };
+  const pool = new FtpPool(hostileConnect({ ...srv, password: section.password }), {
+    size: section.concurrentConnections,
+  });
+  try {
+    return await runPass({
+      section,
+      stateDir: options.stateDir,
+      binDirectory: "/bin",
+      dryRun: false,
+      now: options.now ?? new Date(NOW),
+      pool,
+      identifier: HOSTILE_IDENTIFIER,
+      retryDelaysMs: [1, 1],
+    });
+  } finally {
+    await pool.close();
+  }
 }

@@ -8,12 +8,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { configFromText, formatIssue } from "../../config/mod.ts";
-import { FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/mod.ts";
 import { runCli } from "../support/cli.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { makeScenario, walkLocal } from "../support/sync_scenario.ts";
-import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
+import { runHostilePass } from "./hostile_setup.ts";
 
 /** C0 controls other than tab and line feed, DEL, and C1 controls: terminal escapes start here. */
 // deno-lint-ignore no-control-regex -- finding control characters is the point
@@ -26,22 +24,8 @@ async function hostilePass(script: HostileScript) {
   try {
     const local = join(root, "local");
     await Deno.mkdir(local);
-    const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-    try {
-      const outcome = await runPass({
-        section: hostileSection(srv, local),
-        stateDir: join(root, "state"),
-        binDirectory: "/bin",
-        dryRun: false,
-        now: new Date(NOW),
-        pool,
-        identifier: "0123456789abcdef0123456789abcdef01234567",
-        retryDelaysMs: [1, 1],
-      });
-      return { outcome, localPaths: walkLocal(local), outside: walkLocal(root) };
-    } finally {
-      await pool.close();
-    }
+    const outcome = await runHostilePass(srv, { localDir: local, stateDir: join(root, "state") });
+    return { outcome, localPaths: walkLocal(local), outside: walkLocal(root) };
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -9,12 +9,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { encryptPassword, loadSecretKey } from "../../config/mod.ts";
-import { FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/mod.ts";
 import { cliEnv, MOD_TS, REPO_ROOT } from "../support/cli.ts";
 import { startHostileServer } from "../support/hostile_ftp_server.ts";
 import { makeScenario } from "../support/sync_scenario.ts";
-import { hostileConnect, hostileSection } from "./hostile_setup.ts";
+import { runHostilePass } from "./hostile_setup.ts";
 import { processesShowing } from "./proc_scan.ts";
 
 const PASSWORD = "Pw-7f3a9c-Secret";
@@ -99,23 +97,12 @@ Deno.test("security: a failed pass's logs and report do not hold the password", 
   });
   try {
     await Deno.mkdir(join(dir, "local"));
-    const section = { ...hostileSection(srv, join(dir, "local")), password: PASSWORD };
-    const pool = new FtpPool(hostileConnect({ ...srv, password: PASSWORD }), { size: 2 });
-    let outcome;
-    try {
-      outcome = await runPass({
-        section,
-        stateDir: join(dir, "state"),
-        binDirectory: "/bin",
-        dryRun: false,
-        now: new Date(),
-        pool,
-        identifier: "0123456789abcdef0123456789abcdef01234567",
-        retryDelaysMs: [1, 1],
-      });
-    } finally {
-      await pool.close();
-    }
+    const outcome = await runHostilePass(srv, {
+      localDir: join(dir, "local"),
+      stateDir: join(dir, "state"),
+      section: { password: PASSWORD },
+      now: new Date(),
+    });
     assert.equal(outcome.report.outcome, "failed");
     assert.ok(srv.commands.includes(`PASS ${PASSWORD}`));
     const logText = records.map((r) => JSON.stringify(r.message) + JSON.stringify(r.properties))

@@ -7,8 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/mod.ts";
 import type { PassOutcome } from "../../sync/mod.ts";
 import {
   type HostileScript,
@@ -16,7 +14,7 @@ import {
   startHostileServer,
 } from "../support/hostile_ftp_server.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { hostileConnect, hostileSection, NOW } from "./hostile_setup.ts";
+import { runHostilePass } from "./hostile_setup.ts";
 
 const TEMP_PREFIX = ".ftp-clone.";
 
@@ -40,24 +38,12 @@ async function withSection(
   try {
     const local = join(root, "local");
     await Deno.mkdir(local);
-    const run = async (srv: HostileServer) => {
-      const section = { ...hostileSection(srv, local), concurrentConnections: 4 };
-      const pool = new FtpPool(hostileConnect(srv), { size: section.concurrentConnections });
-      try {
-        return await runPass({
-          section,
-          stateDir: join(root, "state"),
-          binDirectory: "/bin",
-          dryRun: false,
-          now: new Date(NOW),
-          pool,
-          identifier: "0123456789abcdef0123456789abcdef01234567",
-          retryDelaysMs: [1, 1],
-        });
-      } finally {
-        await pool.close();
-      }
-    };
+    const run = (srv: HostileServer) =>
+      runHostilePass(srv, {
+        localDir: local,
+        stateDir: join(root, "state"),
+        section: { concurrentConnections: 4 },
+      });
     await fn(run, local);
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -198,23 +184,8 @@ async function uploadWhileModified() {
       while (done < b.length) done += await f.write(b.subarray(done));
     },
   });
-  const run = async () => {
-    const pool = new FtpPool(hostileConnect(srv), { size: 2 });
-    try {
-      return await runPass({
-        section: hostileSection(srv, local),
-        stateDir: join(root, "state"),
-        binDirectory: "/bin",
-        dryRun: false,
-        now: new Date(),
-        pool,
-        identifier: "0123456789abcdef0123456789abcdef01234567",
-        retryDelaysMs: [1, 1],
-      });
-    } finally {
-      await pool.close();
-    }
-  };
+  const run = () =>
+    runHostilePass(srv, { localDir: local, stateDir: join(root, "state"), now: new Date() });
   try {
     await run();
     assert.ok(modified, "the file was not modified during its upload: the test proves nothing");

@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { Buffer } from "node:buffer";
 import edgeValues from "../fixtures/fuzz/edge_values.json" with { type: "json" };
 
 /** A small deterministic pseudo-random generator (mulberry32). */
@@ -142,13 +143,7 @@ function splitLines(bytes: Uint8Array): Uint8Array[] {
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Inserts `piece` at a random byte offset (or at a line start when `atLine`). */
