@@ -55,6 +55,8 @@ Deno.test("configFromText() applies every default", async () => {
       exclude: [],
       maxDeletePercent: 50,
       keepDeletedDays: 30,
+      serverTime: { mode: "auto" },
+      verifyEveryMs: 86_400_000,
     }],
     warnings: [],
   });
@@ -117,6 +119,8 @@ Deno.test("configFromText() reads every key", async () => {
     exclude: ["*.tmp", "cache/"],
     maxDeletePercent: 10,
     keepDeletedDays: 0,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   });
 });
 

@@ -10,6 +10,7 @@ import {
   parseCount,
   parseDays,
   parseDirection,
+  parseDuration,
   parseFingerprint,
   parseFtpType,
   parseHost,
@@ -22,6 +23,7 @@ import {
   parsePercent,
   parsePort,
   parseRemoteDir,
+  parseServerTime,
   parseText,
   type ValueParser,
 } from "./value_parsers.ts";
@@ -265,6 +267,24 @@ export const KEYS: readonly KeySpec[] = [
     default: 30,
     defaultText: "30",
     parse: parseDays,
+  }),
+  key({
+    name: "ServerTime",
+    kind: "ftp",
+    field: "serverTime",
+    type: "auto | utc | offset such as +05:30",
+    default: { mode: "auto" },
+    defaultText: "auto",
+    parse: parseServerTime,
+  }),
+  key({
+    name: "VerifyEvery",
+    kind: "ftp",
+    field: "verifyEveryMs",
+    type: "duration: 30s, 90m, 12h, 1d (a bare number is hours)",
+    default: 86_400_000,
+    defaultText: "1d",
+    parse: parseDuration,
   }),
 ];
 

@@ -32,6 +32,8 @@ const SECTION_FIELDS: Record<keyof SectionConfig, true> = {
   exclude: true,
   maxDeletePercent: true,
   keepDeletedDays: true,
+  serverTime: true,
+  verifyEveryMs: true,
 };
 
 Deno.test("KEYS maps every config field exactly once", () => {
@@ -67,6 +69,8 @@ Deno.test("KEYS spells every INI key as the original tool and the issue do", () 
     "ftp:Exclude",
     "ftp:MaxDelete",
     "ftp:KeepDeleted",
+    "ftp:ServerTime",
+    "ftp:VerifyEvery",
   ]);
 });
 
@@ -95,6 +99,8 @@ Deno.test("KEYS holds the documented defaults", async (t) => {
     ["Exclude", [], false],
     ["MaxDelete", 50, false],
     ["KeepDeleted", 30, false],
+    ["ServerTime", { mode: "auto" }, false],
+    ["VerifyEvery", 86_400_000, false],
   ];
   for (const [name, value, required] of expected) {
     await t.step(name, () => {

@@ -13,6 +13,12 @@ export type FtpType = "ftp" | "ftps" | "ftpes";
 /** Which way changes flow; `upload` never writes the local side, `download` never the remote. */
 export type Direction = "both" | "upload" | "download";
 
+/**
+ * How the server's reported times relate to UTC: measured (`auto`), or a fixed offset in minutes
+ * east of UTC (`utc` is 0) for servers where nothing can be measured (read-only accounts).
+ */
+export type ServerTime = { mode: "auto" } | { mode: "fixed"; offsetMinutes: number };
+
 /** The `[Service]` section, with every default applied. */
 export interface ServiceConfig {
   /** Minutes between the starts of two passes (0.1 = 6 s). @default {8} */
@@ -72,6 +78,13 @@ export interface SectionConfig {
   maxDeletePercent: number;
   /** Days a trashed file is kept. @default {30} */
   keepDeletedDays: number;
+  /** The server's time zone and clock: measured, or fixed by the admin. @default {auto} */
+  serverTime: ServerTime;
+  /**
+   * On servers without exact times (LIST only), every file whose listing looks unchanged gets an
+   * exact time (MDTM) at least once per this many ms. @default {86_400_000}
+   */
+  verifyEveryMs: number;
 }
 
 /** A problem found in the file: `<file>:<line>: [<section>] <key>: <message>`. */

@@ -3,7 +3,7 @@
  * message (`Invalid value "x": expected ...`). The schema table wires them to keys.
  * @module
  */
-import type { Direction, FtpType, LogLevel } from "./types.ts";
+import type { Direction, FtpType, LogLevel, ServerTime } from "./types.ts";
 
 /** A parsed value, or why the text is not one. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -148,6 +148,45 @@ export function parseRemoteDir(raw: string): ParseResult<string> {
   const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) return invalid(raw, '".." is not allowed in a path');
   return ok("/" + parts.join("/"));
+}
+
+/** ServerTime: `auto`, `utc`, or a fixed offset from UTC such as `+05:30` or `-04:00`. */
+export function parseServerTime(raw: string): ParseResult<ServerTime> {
+  const lower = raw.toLowerCase();
+  if (lower === "auto") return ok({ mode: "auto" });
+  if (lower === "utc") return ok({ mode: "fixed", offsetMinutes: 0 });
+  const match = /^([+-])(\d{2}):(\d{2})$/.exec(raw);
+  const hours = Number(match?.[2]);
+  const minutes = Number(match?.[3]);
+  // Real zones run from -12:00 to +14:00, in steps of a quarter hour.
+  if (match === null || minutes % 15 !== 0 || minutes > 45 || hours * 60 + minutes > 14 * 60) {
+    return invalid(raw, "expected auto, utc, or an offset from UTC such as +05:30 or -04:00");
+  }
+  return ok({
+    mode: "fixed",
+    offsetMinutes: (match[1] === "-" ? -1 : 1) * (hours * 60 + minutes),
+  });
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * VerifyEvery: a duration with a unit, `30s`, `90m`, `12h`, `1d` (decimals allowed); a bare number
+ * is hours. At least one second and at most 365 days. The value is in milliseconds.
+ */
+export function parseDuration(raw: string): ParseResult<number> {
+  const match = /^(\d+(?:\.\d*)?|\.\d+)\s*([smhd]?)$/i.exec(raw);
+  const unit = DURATION_UNITS_MS[(match?.[2] || "h").toLowerCase()] ?? NaN;
+  const ms = match === null ? NaN : Math.round(Number(match[1]) * unit);
+  return ms >= 1000 && ms <= 365 * 86_400_000 ? ok(ms) : invalid(
+    raw,
+    "expected a duration such as 30s, 90m, 12h or 1d (a bare number is hours), from 1 s to 365 d",
+  );
 }
 
 /** Linux_chown: `user` or `user:group` (names or numeric ids). */

@@ -6,6 +6,7 @@ import {
   parseCount,
   parseDays,
   parseDirection,
+  parseDuration,
   parseFingerprint,
   parseFtpType,
   parseHost,
@@ -19,6 +20,7 @@ import {
   parsePort,
   parseRemoteDir,
   type ParseResult,
+  parseServerTime,
 } from "./value_parsers.ts";
 
 type Row = [string, (raw: string) => ParseResult<unknown>, string, unknown];
@@ -197,5 +199,35 @@ Deno.test("value parsers accept, normalise and reject values", async (t) => {
         assert.deepEqual(result, { ok: true, value: expected });
       }
     });
+  }
+});
+
+Deno.test("ServerTime: auto, utc and quarter-hour offsets up to +14:00", () => {
+  assert.deepEqual(parseServerTime("auto"), { ok: true, value: { mode: "auto" } });
+  assert.deepEqual(parseServerTime("UTC"), {
+    ok: true,
+    value: { mode: "fixed", offsetMinutes: 0 },
+  });
+  assert.deepEqual(parseServerTime("+05:30"), {
+    ok: true,
+    value: { mode: "fixed", offsetMinutes: 330 },
+  });
+  assert.deepEqual(parseServerTime("-04:00"), {
+    ok: true,
+    value: { mode: "fixed", offsetMinutes: -240 },
+  });
+  for (const bad of ["+5:30", "+05:20", "+14:15", "local", "05:30"]) {
+    assert.equal(parseServerTime(bad).ok, false, bad);
+  }
+});
+
+Deno.test("VerifyEvery: a duration with a unit, a bare number is hours", () => {
+  assert.deepEqual(parseDuration("1d"), { ok: true, value: 86_400_000 });
+  assert.deepEqual(parseDuration("24"), { ok: true, value: 86_400_000 });
+  assert.deepEqual(parseDuration("90m"), { ok: true, value: 5_400_000 });
+  assert.deepEqual(parseDuration("30s"), { ok: true, value: 30_000 });
+  assert.deepEqual(parseDuration("0.5h"), { ok: true, value: 1_800_000 });
+  for (const bad of ["0s", "0.5s", "1w", "366d", "-1h", "h"]) {
+    assert.equal(parseDuration(bad).ok, false, bad);
   }
 });

@@ -23,6 +23,8 @@ function section(name: string, localDir: string, remoteDir: string): SectionConf
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   };
 }
 

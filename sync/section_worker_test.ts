@@ -26,6 +26,8 @@ function section(localDir: string): SectionConfig {
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   };
 }
 

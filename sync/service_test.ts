@@ -27,6 +27,8 @@ function section(name: string, localDir = `/nonexistent/${name}`): SectionConfig
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   };
 }
 

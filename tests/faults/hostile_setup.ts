@@ -47,6 +47,8 @@ export function hostileSection(srv: HostileServer, localDir: string): SectionCon
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   };
 }
 

@@ -44,6 +44,8 @@ Deno.test({
         exclude: [],
         maxDeletePercent: 50,
         keepDeletedDays: 30,
+        serverTime: { mode: "auto" },
+        verifyEveryMs: 86_400_000,
       };
       const child = new Deno.Command(Deno.execPath(), {
         args: [

@@ -67,6 +67,8 @@ async function setUp(
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
     ...extra,
   };
   return {

@@ -41,6 +41,8 @@ function section(srv: TestServer, local: string): SectionConfig {
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
   };
 }
 

@@ -110,6 +110,8 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
     exclude: [],
     maxDeletePercent: 50,
     keepDeletedDays: 30,
+    serverTime: { mode: "auto" },
+    verifyEveryMs: 86_400_000,
     ...options.section,
   };
   const remote = (path: string): string => `${remoteDir}/${path}`;
