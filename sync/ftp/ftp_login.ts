@@ -11,7 +11,7 @@
  * write (USER, PASS, FEAT, TYPE I, OPTS UTF8 ON, OPTS MLST, PBSZ 0, PROT P, PWD; the OPTS are
  * sent whatever FEAT says, their refusals ignored). The first connection to a server learns it:
  * it logs in one command at a time, then sends the set-up as one write; if a reply is missing
- * after PROBE_WAIT_MS (plus 4 x the first reply's delay), or a set-up command is refused as
+ * after PROBE_WAIT_MS (at most half the timeout, plus 4 x the first reply's delay), or a set-up command is refused as
  * unknown (a garbled line), the server does not tolerate it: the connection is dropped, and this
  * one and every later one to the server send one command at a time.
  * @module
@@ -128,7 +128,9 @@ async function open(options: SessionOptions, quirks: ProtocolQuirks): Promise<Ft
       step = `set up the session on ${server}`;
       const probing = quirks.pipelining === undefined;
       const sent = exchange(control, setup.map((line) => ({ line })), probing);
-      replies = probing ? await probed(sent) : await Promise.all(sent);
+      // Decided before the reply deadline would fail the connection.
+      const probeMs = timeoutMs > 0 ? Math.min(PROBE_WAIT_MS, timeoutMs / 2) : PROBE_WAIT_MS;
+      replies = probing ? await probed(sent, probeMs) : await Promise.all(sent);
     }
     const byCommand = new Map(setup.map((line, i) => [line.split(" ")[0]!, replies[i]!]));
     for (const required of ["TYPE", ...(secured ? ["PROT"] : []), "PWD"]) {
@@ -164,10 +166,10 @@ async function checkLogin(user: Promise<FtpReply>, pass: Promise<FtpReply>, step
 }
 
 /** The replies of a pipelined set-up on a server not known to tolerate it (see the module). */
-async function probed(sent: Promise<FtpReply>[]): Promise<FtpReply[]> {
+async function probed(sent: Promise<FtpReply>[], probeMs: number): Promise<FtpReply[]> {
   const started = performance.now();
   const replies = [await sent[0]!];
-  const waitMs = PROBE_WAIT_MS + 4 * (performance.now() - started);
+  const waitMs = probeMs + 4 * (performance.now() - started);
   for (const reply of sent.slice(1)) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) =>
@@ -276,8 +278,18 @@ async function deadline<T>(
 
 /** A connect-time failure as an FtpError; a refused certificate shows its fingerprint. */
 async function connectError(error: unknown, step: string, options: SessionOptions) {
-  if (error instanceof FtpError) return error;
-  const e = toFtpError(error, step, { secrets: [options.password], action: step });
+  const secret = options.password;
+  if (error instanceof FtpError) {
+    // A server may repeat what it was sent ("530 Bad password "..."").
+    if (secret === "" || !error.message.includes(secret)) return error;
+    return new FtpError(error.message.split(secret).join("***"), {
+      ...(error.code !== undefined ? { code: error.code } : {}),
+      command: step,
+      transient: error.transient,
+      meaning: error.meaning,
+    });
+  }
+  const e = toFtpError(error, step, { secrets: [secret], action: step });
   if (options.type === "ftp" || e.transient || !/cert|self[- ]signed/i.test(e.message)) return e;
   const server = `${options.host}:${options.port}`;
   const observed = await probeFingerprint(options).catch(() => undefined);

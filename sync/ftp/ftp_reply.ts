@@ -60,14 +60,16 @@ export class ReplyParser {
 
   /** Reads one chunk (the view may be reused by the caller once this returns). */
   push(chunk: Uint8Array): void {
+    // The partial line holds no line break: search only what is new.
+    let from = this.#partial.length;
     const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
     let start = 0;
     for (;;) {
-      const nl = text.indexOf("\n", start);
+      const nl = text.indexOf("\n", from);
       if (nl < 0) break;
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       this.#line(text.slice(start, end));
-      start = nl + 1;
+      start = from = nl + 1;
     }
     this.#partial = start === 0 ? text : text.slice(start);
     if (this.#bytes + this.#partial.length > MAX_REPLY_BYTES) {

@@ -61,6 +61,11 @@ export interface HostileScript {
   onReceive?: (path: string, received: number) => Promise<void> | void;
   /** Control connections open at once beyond this are greeted with 421 and closed. */
   maxConnections?: number;
+  /**
+   * false: the server reads one command per read of its socket and drops the rest of what
+   * arrived with it (commands pipelined by the client are lost). @default {true}
+   */
+  pipelining?: boolean;
   /** Overrides any command: return a Reply, or undefined to go on with the default behaviour. */
   onCommand?: (verb: string, arg: string) => Reply | undefined;
 }
@@ -73,6 +78,11 @@ export interface HostileServer extends AsyncDisposable {
   readonly password: string;
   /** Every command received, in order, as `VERB arg` (PASS included, verbatim). */
   readonly commands: string[];
+  /**
+   * The commands grouped by the read of the control socket they arrived in (PASS without its
+   * argument): a client's pipelined commands arrive together.
+   */
+  readonly batches: string[][];
   /** Files stored with STOR (absolute path -> bytes). */
   readonly stored: Map<string, Uint8Array>;
   /** Control connections accepted so far. */

@@ -36,6 +36,7 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
   const servers = new Set<net.Server>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const commands: string[] = [];
+  const batches: string[][] = [];
   const stored = new Map<string, Uint8Array>();
   /** mtimes of stored files (ms), and the directories listed from `stored`. */
   const storedTimes = new Map<string, number>();
@@ -361,14 +362,18 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
     let queue = Promise.resolve(true);
     control.on("data", (chunk: Uint8Array) => {
       buffer += new TextDecoder().decode(chunk);
+      const batch: string[] = [];
       let nl: number;
       while ((nl = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, nl).replace(/\r$/, "");
-        buffer = buffer.slice(nl + 1);
+        // A server that reads one command per read drops what came with it.
+        buffer = script.pipelining === false ? "" : buffer.slice(nl + 1);
+        batch.push(line.startsWith("PASS ") ? "PASS" : line);
         queue = queue.then((alive) => (alive && !closing ? handle(line) : false)).catch(() =>
           false
         );
       }
+      if (batch.length > 0) batches.push(batch);
     });
   }
 
@@ -394,6 +399,7 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
     user: "hostile",
     password: "hostile-pass",
     commands,
+    batches,
     stored,
     get connections() {
       return connections;
