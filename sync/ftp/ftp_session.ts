@@ -177,7 +177,8 @@ export class FtpSession {
         }
         if (passive === "EPSV") quirks.epsv = true;
         const host = this.#control.remoteAddress;
-        transfer.connect(() => openDataWire(host, port, this.#dataTls?.()));
+        const tlsOptions = this.#dataTls?.();
+        transfer.connect((sink, buffer) => openDataWire(host, port, tlsOptions, sink, buffer));
         if (rest !== undefined) {
           const restReply = await sent[at + 1]!;
           if (restReply.code !== 350) throw replyError(restReply, `REST ${rest}`);

@@ -255,6 +255,11 @@ Deno.test("deadlines: silence, a dripped reply and a stalled transfer end in ETI
     ],
     ["150 then silence", { files: { "/a": { silenceAfter150: true } } }, (s) => fetchText(s, "/a")],
     [
+      "226 while the data connection never ends",
+      { files: { "/a": { data: "x", holdOpen: true } } },
+      (s) => fetchText(s, "/a"),
+    ],
+    [
       "a download that never ends",
       { files: { "/a": { data: "x", dripForever: { line: "more", everyMs: 50 } } } },
       (s) => fetchText(s, "/a"),

@@ -15,6 +15,8 @@ export interface DataSpec {
   dripForever?: { line: string; everyMs: number };
   /** Send "150" and then nothing at all: no data, no end, no 226. */
   silenceAfter150?: boolean;
+  /** After the data, reply 226 but leave the data connection open and silent. */
+  holdOpen?: boolean;
   /** Send only this many bytes, then reset the data connection and reply 426. */
   cutAfter?: number;
 }

@@ -186,6 +186,7 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
         data.resetAndDestroy();
         return await send(control, "426 Connection closed; transfer aborted");
       }
+      if (spec.holdOpen) return await send(control, "226 Transfer complete");
       await new Promise<void>((resolve) => data.end(resolve));
       return await send(control, "226 Transfer complete");
     };
