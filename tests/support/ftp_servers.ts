@@ -181,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<TestServer> {
   const env = {
     ...Deno.env.toObject(),
     ...options.env,
-    ...(options.faketime === undefined ? {} : faketimeEnv(options.faketime)),
+    ...(options.faketime === undefined ? {} : faketimeEnv(kind, options.faketime)),
   };
   for (let attempt = 1;; attempt++) {
     const block = await claimPortBlock();
