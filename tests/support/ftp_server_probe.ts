@@ -140,10 +140,15 @@ export class RawFtpClient implements AsyncDisposable {
   }
 
   /**
-   * Plain FTP only: PASV, then `command` (LIST, MLSD, RETR...) with its data read to the end.
-   * Returns the final reply and the data as text; a refused command gives its reply and "".
+   * Plain FTP only: PASV, then `command` (LIST, MLSD, RETR...) with its data read to the end, or
+   * (STOR, APPE) `upload` sent. Returns the final reply and the data read as text; a refused
+   * command gives its reply and "".
    */
-  async dataCommand(command: string, timeoutMs = 5000): Promise<{ reply: FtpReply; data: string }> {
+  async dataCommand(
+    command: string,
+    options: { upload?: string; timeoutMs?: number } = {},
+  ): Promise<{ reply: FtpReply; data: string }> {
+    const timeoutMs = options.timeoutMs ?? 5000;
     const pasv = await this.send("PASV", timeoutMs);
     const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(pasv.text);
     if (pasv.code !== 227 || !m) throw new Error(`PASV refused: ${pasv.text}`);
@@ -161,6 +166,7 @@ export class RawFtpClient implements AsyncDisposable {
       await closed.catch(() => {});
       return { reply: first, data: "" };
     }
+    if (options.upload !== undefined) socket.end(options.upload);
     await closed;
     const reply = first.code < 200 ? await this.read(timeoutMs) : first;
     return { reply, data: Buffer.concat(chunks).toString("utf8") };

@@ -24,7 +24,7 @@ import {
   type TlsMode,
 } from "./ftp_server_configs.ts";
 import { claimPortBlock } from "./ftp_server_ports.ts";
-import { type FaketimeOffset, faketimeEnv } from "./faketime.ts";
+import { faketimeEnv, type FaketimeOffset } from "./faketime.ts";
 import type { PyftpdlibDialect } from "./pyftpdlib_dialect.ts";
 import { FtpTestServer, live } from "./ftp_server_instance.ts";
 import { ensureTestUser, type TestUser } from "./ftp_server_user.ts";
@@ -154,7 +154,12 @@ async function prepareRoot(root: string | undefined, user: TestUser): Promise<st
 export async function startServer(options: ServerOptions): Promise<TestServer> {
   const kind = options.kind;
   const mode = options.mode ?? "plain";
-  for (const [key, only] of [["stockConfig", "vsftpd"], ["digest", "proftpd"], ["dialect", "pyftpdlib"]]) {
+  for (
+    const [key, only] of [["stockConfig", "vsftpd"], ["digest", "proftpd"], [
+      "dialect",
+      "pyftpdlib",
+    ]]
+  ) {
     if (options[key as keyof ServerOptions] !== undefined && kind !== only) {
       throw new Error(`Cannot start ${kind} with option "${key}": it is for ${only} only`);
     }

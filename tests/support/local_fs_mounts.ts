@@ -80,7 +80,9 @@ export async function mountExfat(options: { sizeMiB?: number } = {}): Promise<Mo
     await run(EXFAT_TOOLS["mkfs.exfat (exfatprogs)"]!, ["-L", "FTPCLONE", image]);
     device = await run(EXFAT_TOOLS["losetup (mount)"]!, ["--find", "--show", image]);
     await run(EXFAT_TOOLS["mount.exfat-fuse (exfat-fuse)"]!, [device, mountPoint]);
-    if (!mounted(mountPoint)) throw new Error(`"${mountPoint}" is not a mount point after mounting`);
+    if (!mounted(mountPoint)) {
+      throw new Error(`"${mountPoint}" is not a mount point after mounting`);
+    }
   } catch (e) {
     await teardown(dir, mountPoint, device).catch(() => {});
     throw new Error(`Cannot mount a test exFAT: ${e instanceof Error ? e.message : e}`);
