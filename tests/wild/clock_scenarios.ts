@@ -48,7 +48,8 @@ async function identicalTree(lab: Lab, s: WildSection): Promise<void> {
 }
 
 const identicalFirstPass: Scenario = {
-  name: "12a first pass over identical files: no conflict, no transfer",
+  id: "12a",
+  name: "first pass over identical files: no conflict, no transfer",
   async run(lab) {
     const s = await lab.section("identical");
     await identicalTree(lab, s);
@@ -63,8 +64,8 @@ const identicalFirstPass: Scenario = {
 };
 
 const existingMirror: Scenario = {
-  name:
-    "12b existing mirror with upload-time mtimes: equal files adopted, a different one kept both",
+  id: "12b",
+  name: "existing mirror with upload-time mtimes: equal files adopted, a different one kept both",
   async run(lab) {
     const s = await lab.section("mirror");
     const localTime = ago(10 * DAY);
@@ -96,7 +97,8 @@ const existingMirror: Scenario = {
 };
 
 const rightMtimes: Scenario = {
-  name: "12c downloads and uploads carry the true mtime; 12d a second pass changes nothing",
+  id: "12c",
+  name: "downloads and uploads carry the true mtime (c); a second pass changes nothing (d)",
   async run(lab) {
     const s = await lab.section("mtimes");
     const remoteTime = ago(5 * DAY + 7 * MINUTE);
@@ -134,7 +136,8 @@ const rightMtimes: Scenario = {
  */
 function lostUpdate(precision: "seconds" | "minute" | "day"): Scenario {
   return {
-    name: `12e a local edit never overwrites an unseen remote version (${precision})`,
+    id: `12e-${precision}`,
+    name: `a local edit never overwrites an unseen remote version (${precision})`,
     applies: (v) => (precision === "seconds" ? v.listing === "mlsd" : v.listing === "list"),
     async run(lab) {
       const s = await lab.section(`lost-${precision}`);
@@ -162,7 +165,8 @@ function lostUpdate(precision: "seconds" | "minute" | "day"): Scenario {
 }
 
 const rewriteBound: Scenario = {
-  name: "12f a same-size rewrite, backdated or not, arrives within VerifyEvery",
+  id: "12f",
+  name: "a same-size rewrite, backdated or not, arrives within VerifyEvery",
   async run(lab) {
     const verifyEveryMs = 3_000;
     const s = await lab.section("bound", { verifyEveryMs });

@@ -30,7 +30,8 @@ function sameTrees(s: WildSection): void {
 }
 
 const roundTrip: Scenario = {
-  name: "13 first pass, changes and deletions both ways, idempotent, nothing lost",
+  id: "13-roundtrip",
+  name: "first pass, changes and deletions both ways, idempotent, nothing lost",
   async run(lab) {
     const s = await lab.section("roundtrip");
     for (const n of ["a", "b", "c", "d"]) writeAt(join(s.local, `${n}.txt`), `local ${n} v1`);
@@ -71,7 +72,8 @@ const roundTrip: Scenario = {
 };
 
 const caseCollision: Scenario = {
-  name: "13.1 A.txt and a.txt on the server: both kept there, one synced, a warning names both",
+  id: "13.1-collision",
+  name: "A.txt and a.txt on the server: both kept there, one synced, a warning names both",
   applies: (v) => v.local === "exfat",
   async run(lab) {
     const s = await lab.section("collide");
@@ -92,7 +94,8 @@ const caseCollision: Scenario = {
 };
 
 const caseRename: Scenario = {
-  name: "13.1 a case-only rename on the server ends as that name locally, nothing deleted",
+  id: "13.1-case-rename",
+  name: "a case-only rename on the server ends as that name locally, nothing deleted",
   applies: (v) => v.local === "exfat",
   async run(lab) {
     const s = await lab.section("rename");
@@ -106,7 +109,8 @@ const caseRename: Scenario = {
 };
 
 const growingFile: Scenario = {
-  name: "13.3 a file appended every few ms reaches the server, consistent, within 4 passes",
+  id: "13.3-growing",
+  name: "a file appended every few ms reaches the server, consistent, within 4 passes",
   async run(lab) {
     const s = await lab.section("growing");
     const path = join(s.local, "app.log");
@@ -154,8 +158,8 @@ async function rawName(dir: string, name: string, content: string): Promise<void
 }
 
 const badLocalNames: Scenario = {
-  name:
-    "13.4 local names not valid UTF-8 or with a newline: a warning shows them escaped, every pass",
+  id: "13.4-local-names",
+  name: "local names not valid UTF-8 or with a newline: a warning shows them escaped, every pass",
   applies: (v) => v.local === undefined,
   async run(lab) {
     const s = await lab.section("badnames");
@@ -178,7 +182,8 @@ const badLocalNames: Scenario = {
 };
 
 const remoteNewlineDir: Scenario = {
-  name: "13.4 a remote directory with a newline in its name is skipped with a warning",
+  id: "13.4-remote-newline",
+  name: "a remote directory with a newline in its name is skipped with a warning",
   async run(lab) {
     const s = await lab.section("nldir");
     await lab.srv.writeFile("nldir/bad\nname/inside.txt", "inside");
@@ -193,7 +198,8 @@ const remoteNewlineDir: Scenario = {
 };
 
 const dirReplacedByFile: Scenario = {
-  name: "13.1 a directory replaced by a file on the server only ends as that file locally",
+  id: "13.1-dir-to-file",
+  name: "a directory replaced by a file on the server only ends as that file locally",
   async run(lab) {
     const s = await lab.section("kind");
     await lab.srv.writeFile("kind/x/one.txt", "one");
@@ -211,8 +217,8 @@ const dirReplacedByFile: Scenario = {
 };
 
 const connectionBudget: Scenario = {
-  name:
-    "13.5 two sections (2 and 4 connections) on a server allowing 3 per user: never refused twice",
+  id: "13.5-budget",
+  name: "two sections (2 and 4 connections) on a server allowing 3 per user: never refused twice",
   async run(lab) {
     const a = await lab.section("budget-a", { concurrentConnections: 2 });
     const b = await lab.section("budget-b", { concurrentConnections: 4 });
@@ -240,7 +246,8 @@ const connectionBudget: Scenario = {
 };
 
 const remoteDirOutsideHome: Scenario = {
-  name: "13.6 Remote_dir for a non-chrooted user: login root, exact path in errors, //absolute",
+  id: "13.6-remote-dir",
+  name: "Remote_dir for a non-chrooted user: login root, exact path in errors, //absolute",
   async run(lab) {
     const s = await lab.section("home");
     await lab.srv.writeFile("home/h.txt", "under the login dir");
