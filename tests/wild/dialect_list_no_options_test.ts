@@ -1,4 +1,4 @@
-import { DIALECT_SCENARIOS, SPECIFIC } from "./dialect_scenarios.ts";
+import { DIALECT_SCENARIOS } from "./dialect_scenarios.ts";
 import { registerVariant } from "./known_failures.ts";
 import { DIALECT_VARIANTS } from "./variants.ts";
 
