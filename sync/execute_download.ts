@@ -10,9 +10,9 @@ import { downloadTempName, resumableTempPath } from "./exclude.ts";
 import {
   ChangedDuringPassError,
   checkLocalAncestors,
-  codeOf,
   type ExecuteDeps,
   localAbs,
+  meaningOf,
   onRemote,
   type OwnershipBatcher,
   remoteAbs,
@@ -81,14 +81,11 @@ export async function downloadFile(
         // Read in the same round trip as the transfer's set-up where the server allows.
         ...(remote.mtimePrecisionMs > 1000 ? { onMtime: (ms: number) => readMtime = ms } : {}),
       }).catch(async (error) => {
-        const code = codeOf(error);
-        if (code === 550 || code === 450) {
+        const meaning = meaningOf(error);
+        if (meaning === "notFound" || meaning === "refused") {
           // Refused: deleted or renamed on the server since the listing, or unreadable. SIZE
           // tells them apart (one round trip, on this failure only).
-          const gone = await fs.size(abs).then(() => false, (e) => {
-            const c = codeOf(e);
-            return c === 550 || c === 450;
-          });
+          const gone = await fs.size(abs).then(() => false, (e) => meaningOf(e) === "notFound");
           if (!gone) throw error;
           throw new ChangedDuringPassError(
             `The remote file is no longer on the server (it was deleted or renamed since the ` +
@@ -96,7 +93,7 @@ export async function downloadFile(
           );
         }
         // More bytes than listed arrived: the file grew since the listing (or never ends).
-        if (code !== "EFBIG") throw error;
+        if (meaning !== "tooLarge") throw error;
         throw new ChangedDuringPassError(
           `The remote file changed during the download (more than the ${remote.size} bytes ` +
             `listed arrived); the next pass will fetch it again`,

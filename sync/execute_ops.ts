@@ -65,9 +65,8 @@ export function isTransient(error: unknown): boolean {
   return (error as { transient?: unknown } | null)?.transient === true;
 }
 
-export function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
+/** What an FTP failure means (`notFound`, `refused`...); undefined for a local failure. */
+export { meaningOf } from "./ftp/mod.ts";
 
 /** Runs `fn`, trying again after each delay while it fails transiently and is not aborted. */
 export async function withRetries<T>(deps: ExecuteDeps, fn: () => Promise<T>): Promise<T> {

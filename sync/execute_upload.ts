@@ -10,9 +10,9 @@ import { resumableTempPath, uploadTempName } from "./exclude.ts";
 import {
   ChangedDuringPassError,
   checkRemotePath,
-  codeOf,
   type ExecuteDeps,
   localAbs,
+  meaningOf,
   onRemote,
   remoteAbs,
 } from "./execute_ops.ts";
@@ -37,10 +37,9 @@ export interface UploadFileOptions {
   onBytes?: (bytes: number) => void;
 }
 
-/** An FTP reply meaning "command not implemented". */
+/** The server does not implement the command. */
 function isUnsupported(error: unknown): boolean {
-  const code = codeOf(error);
-  return code === 500 || code === 502 || code === 504;
+  return meaningOf(error) === "unsupported";
 }
 
 /**
@@ -141,8 +140,9 @@ export async function uploadFile(deps: ExecuteDeps, options: UploadFileOptions):
       try {
         await fs.rename(temp, target);
       } catch (error) {
-        const code = codeOf(error);
-        if (!options.overwrite || (code !== 550 && code !== 553)) throw error;
+        const meaning = meaningOf(error);
+        const taken = meaning === "exists" || meaning === "refused" || meaning === "notFound";
+        if (!options.overwrite || !taken) throw error;
         deps.log.warn(
           "The server refused to rename onto the existing {path}: deleting it, then renaming",
           { path: target },
@@ -202,8 +202,7 @@ async function remoteChangedSince(
   try {
     size = await fs.size(abs);
   } catch (error) {
-    const code = codeOf(error);
-    if (code === 550 || code === 450) return undefined; // absent (now): nothing to lose
+    if (meaningOf(error) === "notFound") return undefined; // absent (now): nothing to lose
     if (isUnsupported(error)) return undefined; // no SIZE: the check cannot be made
     throw error;
   }

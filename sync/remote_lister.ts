@@ -24,7 +24,7 @@
  * store the new "seen" time and text, and the next pass needs no MDTM for it.
  * @module
  */
-import type { RemoteEntry, RemoteFsPool } from "./ftp/mod.ts";
+import { meaningOf, type RemoteEntry, type RemoteFsPool } from "./ftp/mod.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { isTemporaryName } from "./exclude.ts";
 import { checkRemoteName } from "./names.ts";
@@ -121,17 +121,6 @@ type Task =
 
 function isTransient(error: unknown): boolean {
   return (error as { transient?: unknown }).transient === true;
-}
-
-/** An FTP reply meaning "command not implemented". */
-function isUnsupported(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 500 || code === 502 || code === 504;
-}
-
-/** An FTP reply meaning "no such file" (550). */
-function isMissing(error: unknown): boolean {
-  return (error as { code?: unknown }).code === 550;
 }
 
 /**
@@ -255,10 +244,10 @@ export async function listRemote(
           try {
             out.push(await remote.mtime(remotePath(rootDir, path)));
           } catch (error) {
-            if (isUnsupported(error)) {
+            if (meaningOf(error) === "unsupported") {
               mdtmSupported = false;
               out.push("unsupported");
-            } else if (isMissing(error)) {
+            } else if (meaningOf(error) === "notFound") {
               out.push("missing"); // deleted while listing
             } else if ((error as { transient?: unknown }).transient === true) {
               throw error; // a lost connection: the whole batch is retried on a fresh one

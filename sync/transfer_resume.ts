@@ -21,11 +21,9 @@ export function partialLength(temp: string, size: number): number {
   }
 }
 
-/** An FTP reply refusing a resumed transfer (REST, APPE): not a connection problem. */
+/** The server refused the resumed transfer (REST, APPE) itself: not a connection problem. */
 function isResumeRefusal(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "number" && code >= 400 && code < 600 &&
-    code !== 421 && code !== 425 && code !== 426;
+  return error instanceof FtpError && error.answered;
 }
 
 /**

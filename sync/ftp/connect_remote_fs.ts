@@ -74,6 +74,8 @@ export async function connectRemoteFs(options: ConnectOptions): Promise<FtpRemot
       mdtmWrite: false,
       restStream: features.has("REST"),
       utf8: features.has("UTF8"),
+      hashes: [],
+      renames: true,
     };
     step = `set up the session on ${server}`;
     await client.send("TYPE I");

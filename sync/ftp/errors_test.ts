@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FTPError } from "basic-ftp";
-import { FtpError, toFtpError } from "./errors.ts";
+import { FtpError, meaningOfReply, toFtpError } from "./errors.ts";
 
 function systemError(message: string, code?: string): Error {
   const err = new Error(message);
@@ -82,4 +82,58 @@ Deno.test("toFtpError names the attempted action when given", () => {
     e.message,
     'Cannot log in to 127.0.0.1:21 as "bob": server replied "530 Login incorrect"',
   );
+});
+
+Deno.test("meaningOfReply: one meaning per reply, 550 told apart by its text", () => {
+  const rows: [number | string | undefined, string, string, boolean, string][] = [
+    [550, "550 /a.txt: No such file or directory", "RETR /a.txt", false, "notFound"],
+    [550, "550 Failed to open file.", "RETR /a.txt", false, "notFound"],
+    [550, "550 /a.txt: Permission denied", "RETR /a.txt", false, "refused"],
+    [450, "450 /a.txt: No such file or directory", "SIZE /a.txt", true, "notFound"],
+    [550, "550 /d: File exists", "MKD /d", false, "exists"],
+    [553, "553 Could not create file.", "STOR /a", false, "refused"],
+    [552, "552 Quota exceeded", "STOR /a", false, "refused"],
+    [500, "500 Unknown command.", "MFMT 2025 /a", false, "unsupported"],
+    [501, "501 Bad parameter", "MDTM 20250101000000 /a", false, "unsupported"],
+    [502, "502 Command not implemented.", "HASH /a", false, "unsupported"],
+    [504, "504 Not supported", "OPTS UTF8 ON", false, "unsupported"],
+    [
+      421,
+      "421 There are too many connections from your internet address.",
+      "connect",
+      true,
+      "tooManyConnections",
+    ],
+    [421, "421 Timeout.", "RETR /a", true, "transient"],
+    [
+      530,
+      "530 Sorry, the maximum number of clients (2) for this user are already connected.",
+      "PASS ***",
+      false,
+      "tooManyConnections",
+    ],
+    [530, "530 Login incorrect.", "PASS ***", false, "refused"],
+    [451, "451 Local error", "STOR /a", true, "transient"],
+    [425, "425 Can't open data connection", "RETR /a", true, "transient"],
+    [534, "534 Policy", "AUTH TLS", false, "permanent"],
+    ["ECONNRESET", "reset", "RETR /a", true, "transient"],
+    ["EFBIG", "too many bytes", "RETR /a", true, "tooLarge"],
+    ["ABORT_ERR", "aborted", "RETR /a", false, "aborted"],
+    [undefined, "certificate has expired", "TLS", false, "permanent"],
+  ];
+  for (const [code, message, command, transient, meaning] of rows) {
+    assert.equal(meaningOfReply(code, message, command, transient), meaning, `${code} ${message}`);
+  }
+});
+
+Deno.test("FtpError: answered is a refusal on a usable connection", () => {
+  const answered = (code: number | string) =>
+    new FtpError("x", { code, command: "APPE /a", transient: false }).answered;
+  assert.equal(answered(451), true);
+  assert.equal(answered(550), true);
+  assert.equal(answered(504), true);
+  assert.equal(answered(421), false);
+  assert.equal(answered(425), false);
+  assert.equal(answered(426), false);
+  assert.equal(answered("ECONNRESET"), false);
 });

@@ -22,10 +22,12 @@ import {
 import { FtpError, toFtpError } from "./errors.ts";
 import { formatFtpTimestamp, parseFtpTimestamp, parseListing } from "./parse_list.ts";
 import type {
+  HashAlgorithm,
   ListOptions,
   RemoteCapabilities,
   RemoteEntry,
   RemoteFs,
+  ServerTimeView,
   TransferOptions,
 } from "./remote_fs.ts";
 
@@ -428,6 +430,26 @@ export class FtpRemoteFs implements RemoteFs {
   size(path: string): Promise<number> {
     const p = this.#path(path);
     return this.#run(`SIZE ${p}`, () => this.#client.size(p));
+  }
+
+  /** Not offered yet: rejects with meaning `unsupported`. */
+  hash(path: string, algorithm: HashAlgorithm): Promise<string> {
+    return Promise.reject(
+      new FtpError(`Cannot hash "${path}" with ${algorithm}: not supported`, {
+        command: `HASH ${path}`,
+        transient: false,
+        meaning: "unsupported",
+      }),
+    );
+  }
+
+  /** Not measured yet: the server's times are assumed to be UTC. */
+  learnServerTime(_dir: string): Promise<ServerTimeView> {
+    return Promise.resolve({
+      offsetMinutes: { list: 0, mlsd: 0, mdtm: 0 },
+      skewMs: 0,
+      source: "assumed",
+    });
   }
 
   /** MFMT, else vsftpd's 2-argument MDTM (tried once per connection), else false. */

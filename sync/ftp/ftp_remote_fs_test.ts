@@ -37,6 +37,8 @@ function fakeRemote(options: {
     mdtmWrite: false,
     restStream: true,
     utf8: true,
+    hashes: [],
+    renames: true,
   };
   const fs = new FtpRemoteFs(client, {
     capabilities,

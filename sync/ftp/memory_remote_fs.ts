@@ -4,6 +4,7 @@
  * connections), settable time precision and failure injection.
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import { FtpError } from "./errors.ts";
 import {
@@ -13,7 +14,14 @@ import {
   type RemoteOp,
 } from "./memory_remote_tree.ts";
 import { MemoryRemoteFsPool } from "./memory_remote_pool.ts";
-import type { RemoteCapabilities, RemoteEntry, RemoteFs, TransferOptions } from "./remote_fs.ts";
+import type {
+  HashAlgorithm,
+  RemoteCapabilities,
+  RemoteEntry,
+  RemoteFs,
+  ServerTimeView,
+  TransferOptions,
+} from "./remote_fs.ts";
 
 export { MemoryRemoteFsPool } from "./memory_remote_pool.ts";
 
@@ -352,6 +360,33 @@ export class MemoryRemoteFs implements RemoteFs {
     return this.#run("size", path, (failure) => {
       if (failure !== undefined) throw failure.error;
       return this.#file(path, "SIZE").data.length;
+    });
+  }
+
+  /** The hash of a file with one of the tree's `hashes` (unsupported otherwise). */
+  hash(path: string, algorithm: HashAlgorithm): Promise<string> {
+    return this.#run("hash", path, (failure) => {
+      if (failure !== undefined) throw failure.error;
+      const name = { "SHA-256": "sha256", "SHA-1": "sha1", "MD5": "md5", "CRC32": undefined }[
+        algorithm
+      ];
+      if (!this.capabilities.hashes.includes(algorithm) || name === undefined) {
+        throw new FtpError(`HASH ${algorithm} is not supported`, {
+          code: 502,
+          command: `HASH ${path}`,
+          transient: false,
+        });
+      }
+      return createHash(name).update(this.#file(path, "HASH").data).digest("hex");
+    });
+  }
+
+  /** Times in the tree are UTC and the clock is ours: nothing to learn. */
+  learnServerTime(_dir: string): Promise<ServerTimeView> {
+    return Promise.resolve({
+      offsetMinutes: { list: 0, mlsd: 0, mdtm: 0 },
+      skewMs: 0,
+      source: "assumed",
     });
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { FtpError } from "./errors.ts";
-import type { RemoteCapabilities } from "./remote_fs.ts";
+import type { HashAlgorithm, RemoteCapabilities } from "./remote_fs.ts";
 
 /** Operations counted and open to failure injection. */
 export type RemoteOp =
@@ -18,7 +18,8 @@ export type RemoteOp =
   | "rmdir"
   | "mtime"
   | "size"
-  | "setMtime";
+  | "setMtime"
+  | "hash";
 
 /** One file, directory or symlink of the tree. */
 export type MemoryNode =
@@ -54,6 +55,8 @@ export interface MemoryRemoteTreeOptions {
   mlsd?: boolean;
   /** RNTO may replace an existing file. @default {true} */
   renameOverwrite?: boolean;
+  /** Hashes the server computes (`RemoteFs.hash`). @default {[]} */
+  hashes?: readonly HashAlgorithm[];
   /** Most connections open at once; one more is refused with 421. @default {unlimited} */
   maxConnections?: number;
   /** The server's clock, ms since the epoch: new files get it as mtime. @default {Date.now} */
@@ -98,6 +101,8 @@ export class MemoryTreeStore {
       mfmt: options.mfmt ?? true,
       mdtmWrite: options.mdtmWrite ?? false,
       restStream: true,
+      hashes: options.hashes ?? [],
+      renames: true,
       utf8: true,
     };
     this.root = { kind: "dir", mtimeMs: this.now(), children: new Map() };
@@ -113,6 +118,7 @@ export class MemoryTreeStore {
       mtime: 0,
       size: 0,
       setMtime: 0,
+      hash: 0,
     };
   }
 

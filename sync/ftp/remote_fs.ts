@@ -26,6 +26,26 @@ export interface RemoteEntry {
   rawTime: string;
 }
 
+/** A file hash a server can compute (HASH, XSHA256, XSHA1, XMD5, XCRC), named as in the HASH draft. */
+export type HashAlgorithm = "SHA-256" | "SHA-1" | "MD5" | "CRC32";
+
+/**
+ * How a server's reported times relate to UTC and to our clock, learned once per server (host,
+ * port, user) and shared by its connections. Every time a `RemoteFs` returns is already UTC (the
+ * offsets below are taken out) and every time it sets is converted into the server's frame; the
+ * engine uses `skewMs` only where it compares our clock with times the server stamped.
+ */
+export interface ServerTimeView {
+  /** Minutes east of UTC of the times the server reports (quarter hours), per source. */
+  offsetMinutes: { list: number; mlsd: number; mdtm: number };
+  /** The server's clock minus ours beyond those offsets, in ms (positive: ahead; |skew| < 7.5 min). */
+  skewMs: number;
+  /** `measured` from a file the server just created, `configured` by ServerTime, `assumed` UTC. */
+  source: "measured" | "configured" | "assumed";
+  /** When it was last measured (ms since the epoch, our clock). */
+  measuredAtMs?: number;
+}
+
 /** What the server offers, read from FEAT once per connection. */
 export interface RemoteCapabilities {
   /** MLSD/MLST listings (exact UTC seconds). */
@@ -38,6 +58,13 @@ export interface RemoteCapabilities {
   restStream: boolean;
   /** UTF8 listed in FEAT. */
   utf8: boolean;
+  /** Hashes the server computes, best first (SHA-256 before SHA-1, MD5, CRC32); [] when none. */
+  hashes: readonly HashAlgorithm[];
+  /**
+   * false once the server refused to rename a temporary upload onto a free name (learned once per
+   * server): uploads then go straight to the final name.
+   */
+  renames: boolean;
 }
 
 /** Options of a transfer. */
@@ -97,6 +124,17 @@ export interface RemoteFs {
   mtime(path: string): Promise<number>;
   /** SIZE in bytes. */
   size(path: string): Promise<number>;
+  /**
+   * The server's hash of a file (lower-case hex), with an algorithm of `capabilities.hashes`;
+   * rejects with meaning `unsupported` when the server cannot.
+   */
+  hash(path: string, algorithm: HashAlgorithm): Promise<string>;
+  /**
+   * The server's time as learned so far; measures it first (a probe file created in `dir`, a
+   * directory the user may write) when it was never measured or the measurement is old. Called
+   * by a pass before it lists. Never rejects: a server where nothing can be measured is `assumed`.
+   */
+  learnServerTime(dir: string): Promise<ServerTimeView>;
   /**
    * Set a file's mtime (MFMT, or vsftpd's two-argument MDTM). Resolves false when the server
    * offers neither; rejects on any other failure.
