@@ -130,9 +130,10 @@ export class FtpSession {
       const quirks = this.#quirks;
       const passive = quirks.epsv === false ? "PASV" : "EPSV";
       const rest = spec.restAt !== undefined && spec.restAt > 0 ? spec.restAt : undefined;
-      // The command goes with the EPSV only once EPSV is known to work: else a refused EPSV
-      // would make the server answer it without a data connection ready.
-      const together = this.#pipelining && quirks.epsv === true && rest === undefined;
+      // The command goes with the passive command only once the server's passive command is
+      // known (EPSV worked, or PASV after a refused EPSV): else a refused EPSV would make the
+      // server answer it without a data connection ready.
+      const together = this.#pipelining && quirks.epsv !== undefined && rest === undefined;
       const transfer = new DataTransfer({
         data: spec.data,
         timeoutMs: this.#timeoutMs,
@@ -156,9 +157,10 @@ export class FtpSession {
         ...(together ? [command] : []),
       ];
       const sent = exchange(this.#control, lines, this.#pipelining);
-      beforeReplies = [...beforeReplies, ...sent.slice(0, before.length)];
+      // The passive command's reply; `before` goes out once, with the first passive command.
+      const at = before.length;
+      beforeReplies = [...beforeReplies, ...sent.slice(0, at)];
       before = [];
-      const at = beforeReplies.length;
       try {
         const passiveReply = await sent[at]!;
         const port = passiveReply.code < 300 ? passivePort(passiveReply) : undefined;

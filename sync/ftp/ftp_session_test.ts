@@ -136,10 +136,16 @@ Deno.test("transfer: a refused EPSV falls back to PASV, learned once", async () 
   }, async (srv, open) => {
     const quirks: ProtocolQuirks = {};
     const session = await open(quirks);
-    for (let i = 0; i < 3; i++) assert.equal((await fetchText(session, "/a")).text, "hello");
+    for (let i = 0; i < 3; i++) {
+      const got = await fetchText(session, "/a", ["MDTM /a"]);
+      assert.equal(got.text, "hello");
+      assert.deepEqual(got.before, [{ code: 213, message: "213 20260101000000" }]);
+    }
     assert.equal(quirks.epsv, false);
     const passive = srv.commands.filter((c) => c === "EPSV" || c === "PASV");
     assert.deepEqual(passive, ["EPSV", "PASV", "PASV", "PASV"]);
+    // Once PASV is known, the RETR goes with it.
+    assert.deepEqual(srv.batches.at(-1), ["MDTM /a", "PASV", "RETR /a"]);
   });
 });
 
