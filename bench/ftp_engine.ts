@@ -1,25 +1,32 @@
 /**
- * CPU per FTP operation of the client, engine against engine: `deno run -A bench/ftp_engine.ts`.
+ * The FTP engine's cost per operation: `deno run -A bench/ftp_engine.ts`.
  *
- * Starts vsftpd (plain and explicit FTPS, on 127.0.0.1, through the test harness), then times the
- * client process's CPU (user + system, `process.cpuUsage`) over N operations of each kind, on one
- * connection: a command (NOOP), an MDTM (one at a time, and in batches of 100 where the engine
- * pipelines), a small download and upload (4 KiB, to and from a local file), a listing of a
- * 100-file directory. Prints a table (median of `--reps`, microseconds of CPU per operation, and
- * wall time). Measures only the client: run it on an idle machine.
+ * Starts vsftpd (through the test harness, on 127.0.0.1) and times N operations of each kind on
+ * one connection: a command (NOOP), an MDTM (one at a time, and in batches of 100 where the
+ * engine pipelines), a small download with its MDTM and a small upload (4 KiB, to and from local
+ * files), a listing of a 100-file directory (LIST), and opening a connection (connect and log
+ * in). Modes: `plain` and `explicit` (FTPS) on loopback report the client process's CPU
+ * (user + system, `process.cpuUsage`) per operation; `rtt20` goes through bench/delay_proxy.ts
+ * (a 20 ms round trip, plain FTP) and reports the wall time per operation, i.e. the round trips.
+ * Engines are interleaved in each repetition, so that both see the same machine; the table
+ * shows the median of the repetitions. Measures only the client: run it on an idle machine.
  *
- * Options: `--n N` operations per kind (1000), `--reps R` (3), `--modes plain,explicit`,
- * `--engines basic-ftp,own`.
+ * Options: `--n N` operations per kind (1000; rtt20 and connections: N / 20), `--reps R` (3),
+ * `--modes plain,explicit,rtt20`, `--engines basic-ftp,own` (basic-ftp: the engine before
+ * issue 15, while it exists).
  * @module
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { connectRemoteFs } from "../sync/ftp/connect_remote_fs.ts";
 import { openSession } from "../sync/ftp/ftp_login.ts";
-import type { FtpSession } from "../sync/ftp/ftp_session.ts";
+import type { FtpSession, ProtocolQuirks } from "../sync/ftp/ftp_session.ts";
 import { parseListing } from "../sync/ftp/parse_list.ts";
 import type { RemoteFs } from "../sync/ftp/remote_fs.ts";
 import { startServer, type TestServer } from "../tests/support/ftp_servers.ts";
+import { startDelayProxy } from "./delay_proxy.ts";
+
+type Mode = "plain" | "explicit" | "rtt20";
 
 /** The operations of one engine on one connection. */
 interface Engine {
@@ -36,7 +43,7 @@ function basicFtpEngine(remote: RemoteFs): Engine {
   return {
     noop: () => remote.noop!(),
     mdtm: async (path) => void await remote.mtime(path),
-    download: (path, local) => remote.downloadToFile(path, local),
+    download: (path, local) => remote.downloadToFile(path, local, { onMtime: () => {} }),
     upload: (local, path) => remote.uploadFromFile(local, path),
     list: async (path) => void await remote.list(path),
     close: () => remote.close(),
@@ -53,6 +60,7 @@ function ownEngine(session: FtpSession): Engine {
       using file = await Deno.open(local, { write: true, create: true, truncate: true });
       await session.transfer({
         command: `RETR ${path}`,
+        before: [`MDTM ${path}`],
         data: {
           receive: (chunk) => {
             let done = 0;
@@ -62,7 +70,9 @@ function ownEngine(session: FtpSession): Engine {
       });
     },
     upload: async (local, path) => {
-      const data = Deno.readFileSync(local);
+      using file = Deno.openSync(local, { read: true });
+      const data = new Uint8Array(file.statSync().size);
+      file.readSync(data);
       await session.transfer({ command: `STOR ${path}`, data: { send: data } });
     },
     list: async (path) => {
@@ -73,7 +83,7 @@ function ownEngine(session: FtpSession): Engine {
   };
 }
 
-/** CPU (us) and wall time (ms) of `n` runs of `op`. */
+/** Per-operation CPU (us) and wall time (ms) of `n` runs of `op`. */
 async function measure(n: number, op: (i: number) => Promise<void>) {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -87,63 +97,137 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
+/** Where an engine connects: the server, or the delay proxy in front of it. */
+interface Target {
+  srv: TestServer;
+  port: number;
+  mode: Mode;
+}
+
+function optionsOf(target: Target, quirks: ProtocolQuirks) {
+  const { srv, mode } = target;
+  return {
+    host: srv.host,
+    port: target.port,
+    type: mode === "explicit" ? "ftpes" as const : "ftp" as const,
+    user: srv.user,
+    password: srv.password,
+    tlsVerify: true,
+    tlsFingerprint: srv.certFingerprint,
+    timeoutMs: 30_000,
+    quirks,
+  };
+}
+
+async function open(name: string, target: Target, quirks: ProtocolQuirks): Promise<Engine> {
+  const options = optionsOf(target, quirks);
+  return name === "own"
+    ? ownEngine(await openSession(options))
+    : basicFtpEngine(await connectRemoteFs(options));
+}
+
+/** One repetition of every kind of operation for one engine: kind -> { cpuUs, wallMs }. */
+async function repetition(
+  name: string,
+  target: Target,
+  n: number,
+  local: string,
+): Promise<Map<string, { cpuUs: number; wallMs: number }>> {
+  const out = new Map<string, { cpuUs: number; wallMs: number }>();
+  // The server's quirks are learned by a first connection, as in a pool.
+  const quirks: ProtocolQuirks = {};
+  await (await open(name, target, quirks)).close();
+  const connections = Math.max(5, Math.ceil(n / 20));
+  out.set(
+    "connect and log in",
+    await measure(connections, async () => await (await open(name, target, quirks)).close()),
+  );
+  const engine = await open(name, target, quirks);
+  let file = 0;
+  const kinds: [string, number, (i: number) => Promise<void>, number?][] = [
+    ["command (NOOP)", n, () => engine.noop()],
+    ["MDTM, one at a time", n, () => engine.mdtm("/f/small.bin")],
+    [
+      "download 4 KiB with its MDTM",
+      n,
+      () => engine.download("/f/small.bin", `${local}/down-${file++}.bin`),
+    ],
+    ["upload 4 KiB", n, (i) => engine.upload(`${local}/small.bin`, `/up-${i % 50}.bin`)],
+    ["listing, 100 files (LIST)", Math.ceil(n / 4), () => engine.list("/d")],
+  ];
+  const batch = engine.mdtmBatch;
+  if (batch !== undefined) {
+    const paths = Array.from({ length: 100 }, () => "/f/small.bin");
+    kinds.splice(2, 0, ["MDTM, batches of 100", Math.ceil(n / 100), () => batch(paths), 100]);
+  }
+  for (const [kind, count, op, perCall = 1] of kinds) {
+    const { cpuUs, wallMs } = await measure(count, op);
+    out.set(kind, { cpuUs: cpuUs / perCall, wallMs: wallMs / perCall });
+  }
+  await engine.close();
+  return out;
+}
+
 async function run(): Promise<void> {
   const args = parseArgs({
     args: Deno.args,
     options: {
       n: { type: "string", default: "1000" },
       reps: { type: "string", default: "3" },
-      modes: { type: "string", default: "plain,explicit" },
+      modes: { type: "string", default: "plain,explicit,rtt20" },
       engines: { type: "string", default: "basic-ftp,own" },
     },
   });
   const n = Number(args.values.n);
   const reps = Number(args.values.reps);
+  const engines = args.values.engines.split(",");
   const local = await Deno.makeTempDir({ prefix: "ftp-engine-bench-" });
   const small = new Uint8Array(4096).map((_, i) => i * 7);
   Deno.writeFileSync(`${local}/small.bin`, small);
   const rows: string[] = [];
-  for (const mode of args.values.modes.split(",") as Array<"plain" | "explicit">) {
-    await using srv = await startServer({ kind: "vsftpd", mode });
+  for (const mode of args.values.modes.split(",") as Mode[]) {
+    await using srv = await startServer({
+      kind: "vsftpd",
+      mode: mode === "explicit" ? mode : "plain",
+    });
+    await using proxy = mode === "rtt20"
+      ? await startDelayProxy({ targetPort: srv.port, oneWayMs: 10, ftp: true })
+      : undefined;
+    const target = { srv, port: proxy?.port ?? srv.port, mode };
     await srv.writeFile("f/small.bin", small);
     for (let i = 0; i < 100; i++) await srv.writeFile(`d/file-${i}.txt`, "x".repeat(i));
-    for (const name of args.values.engines.split(",")) {
-      const results = new Map<string, { cpuUs: number[]; wallMs: number[] }>();
-      for (let rep = 0; rep < reps; rep++) {
-        const engine = await open(name, srv, mode);
-        const kinds: [string, number, (i: number) => Promise<void>][] = [
-          ["command (NOOP)", n, () => engine.noop()],
-          ["MDTM, one at a time", n, () => engine.mdtm("/f/small.bin")],
-          ["download 4 KiB", n, () => engine.download("/f/small.bin", `${local}/down.bin`)],
-          ["upload 4 KiB", n, (i) => engine.upload(`${local}/small.bin`, `/up-${i % 50}.bin`)],
-          ["listing, 100 files (LIST)", Math.ceil(n / 4), () => engine.list("/d")],
-        ];
-        const batch = engine.mdtmBatch;
-        if (batch !== undefined) {
-          const paths = Array.from({ length: 100 }, () => "/f/small.bin");
-          kinds.splice(2, 0, ["MDTM, batches of 100", n / 100, () => batch(paths)]);
+    const count = mode === "rtt20" ? Math.max(5, Math.ceil(n / 20)) : n;
+    const results = new Map<string, Map<string, { cpuUs: number[]; wallMs: number[] }>>();
+    for (let rep = 0; rep < reps; rep++) {
+      for (const name of engines) {
+        const byKind = results.get(name) ?? new Map();
+        results.set(name, byKind);
+        for (const [kind, r] of await repetition(name, target, count, local)) {
+          const entry = byKind.get(kind) ?? { cpuUs: [], wallMs: [] };
+          entry.cpuUs.push(r.cpuUs);
+          entry.wallMs.push(r.wallMs);
+          byKind.set(kind, entry);
         }
-        for (const [kind, count, op] of kinds) {
-          const { cpuUs, wallMs } = await measure(count, op);
-          const perOp = kind.includes("batches") ? 100 : 1;
-          const entry = results.get(kind) ?? { cpuUs: [], wallMs: [] };
-          entry.cpuUs.push(cpuUs / perOp);
-          entry.wallMs.push(wallMs / perOp);
-          results.set(kind, entry);
+        // The downloaded files: a fresh directory for each repetition.
+        for (const entry of Deno.readDirSync(local)) {
+          if (entry.name.startsWith("down-")) Deno.removeSync(`${local}/${entry.name}`);
         }
-        await engine.close();
       }
-      for (const [kind, r] of results) {
+    }
+    for (const [name, byKind] of results) {
+      for (const [kind, r] of byKind) {
         rows.push(
           `| ${mode} | ${name} | ${kind} | ${median(r.cpuUs).toFixed(0)} | ` +
-            `${median(r.wallMs).toFixed(3)} |`,
+            `${median(r.wallMs).toFixed(2)} |`,
         );
       }
     }
   }
   await Deno.remove(local, { recursive: true });
   const out = [
-    `vsftpd, loopback, ${n} operations per kind, median of ${reps}; CPU of the client process`,
+    `vsftpd on 127.0.0.1 (rtt20: through a 20 ms round-trip proxy), ${n} operations per kind ` +
+    `(rtt20 and connections: ${Math.max(5, Math.ceil(n / 20))}), median of ${reps}; CPU of the ` +
+    `client process (user + system)`,
     "",
     "| mode | engine | operation | CPU us/op | wall ms/op |",
     "| --- | --- | --- | ---: | ---: |",
@@ -151,22 +235,6 @@ async function run(): Promise<void> {
   ];
   // deno-lint-ignore no-console -- a bench prints its table
   console.log(out.join("\n"));
-}
-
-async function open(name: string, srv: TestServer, mode: "plain" | "explicit"): Promise<Engine> {
-  const options = {
-    host: srv.host,
-    port: srv.port,
-    type: mode === "plain" ? "ftp" as const : "ftpes" as const,
-    user: srv.user,
-    password: srv.password,
-    tlsVerify: true,
-    tlsFingerprint: srv.certFingerprint,
-    timeoutMs: 30_000,
-  };
-  return name === "own"
-    ? ownEngine(await openSession(options))
-    : basicFtpEngine(await connectRemoteFs(options));
 }
 
 if (import.meta.main) await run();

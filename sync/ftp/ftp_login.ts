@@ -13,7 +13,8 @@
  * it logs in one command at a time, then sends the set-up as one write; if a reply is missing
  * after PROBE_WAIT_MS (at most half the timeout, plus 4 x the first reply's delay), or a set-up command is refused as
  * unknown (a garbled line), the server does not tolerate it: the connection is dropped, and this
- * one and every later one to the server send one command at a time.
+ * one and every later one to the server send one command at a time. Servers whose greeting names
+ * one known not to tolerate it (lftp's list) are served one command at a time from the start.
  * @module
  */
 import net from "node:net";
@@ -55,6 +56,12 @@ export interface SessionOptions {
 /** Longest wait for the rest of a pipelined set-up on the first connection to a server (ms). */
 export const PROBE_WAIT_MS = 2_000;
 
+/**
+ * Greetings of servers known not to tolerate pipelining, taken from lftp's `auto-sync-mode`
+ * (old IIS, MadGoat): they are served one command at a time without a probe.
+ */
+const NO_PIPELINING_GREETING = /icrosoft FTP Service|MadGoat/;
+
 /** The server did not answer a pipelined set-up: retried one command at a time. */
 class PipeliningRefused extends Error {}
 
@@ -82,6 +89,9 @@ async function open(options: SessionOptions, quirks: ProtocolQuirks): Promise<Ft
     control = new FtpControl(wire, { timeoutMs });
     const greeting = await control.greeting;
     if (greeting.code >= 400) throw replyError(greeting, "", step);
+    if (quirks.pipelining === undefined && NO_PIPELINING_GREETING.test(greeting.message)) {
+      quirks.pipelining = false;
+    }
     let secure = wire;
     if (type === "ftpes") {
       step = `start TLS (AUTH TLS) on ${server}`;

@@ -85,6 +85,16 @@ Deno.test("login: a server that drops pipelined commands is found once, then ser
   });
 });
 
+Deno.test("login: a server whose greeting names IIS is served one command at a time", async () => {
+  await withServer({ greeting: "220 Microsoft FTP Service" }, async (srv, open) => {
+    const quirks: ProtocolQuirks = {};
+    await open(quirks);
+    assert.equal(quirks.pipelining, false);
+    assert.equal(srv.connections, 1);
+    assert.ok(srv.batches.every((batch) => batch.length === 1), JSON.stringify(srv.batches));
+  });
+});
+
 Deno.test("commands: 300 MDTMs in one write, each reply matched to its command", async () => {
   const times: Record<string, string> = {};
   const files: Record<string, string> = {};
