@@ -19,8 +19,8 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { connectRemoteFs } from "../sync/ftp/connect_remote_fs.ts";
-import { openSession } from "../sync/ftp/ftp_login.ts";
-import type { FtpSession, ProtocolQuirks } from "../sync/ftp/ftp_session.ts";
+import { openConnection } from "../sync/ftp/ftp_login.ts";
+import type { FtpConnection, ProtocolQuirks } from "../sync/ftp/ftp_connection.ts";
 import { parseListing } from "../sync/ftp/parse_list.ts";
 import type { RemoteFs } from "../sync/ftp/remote_fs.ts";
 import { startServer, type TestServer } from "../tests/support/ftp_servers.ts";
@@ -51,7 +51,7 @@ function basicFtpEngine(remote: RemoteFs): Engine {
 }
 
 /** What `FtpRemoteFs` does per operation on the own engine (sync file I/O, parsed listings). */
-function ownEngine(session: FtpSession): Engine {
+function ownEngine(session: FtpConnection): Engine {
   return {
     noop: async () => void await session.command("NOOP"),
     mdtm: async (path) => void await session.command(`MDTM ${path}`),
@@ -122,7 +122,7 @@ function optionsOf(target: Target, quirks: ProtocolQuirks) {
 async function open(name: string, target: Target, quirks: ProtocolQuirks): Promise<Engine> {
   const options = optionsOf(target, quirks);
   return name === "own"
-    ? ownEngine(await openSession(options))
+    ? ownEngine(await openConnection(options))
     : basicFtpEngine(await connectRemoteFs(options));
 }
 

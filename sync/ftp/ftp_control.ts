@@ -4,7 +4,7 @@
  *
  * Commands may be pipelined: several written at once, their replies matched in order (servers
  * read one line at a time and answer each in turn, RFC 959 §4.2). Whether a server tolerates it
- * is the session's business (`ftp_session.ts`); this only queues.
+ * is the business of `ftp_connection.ts` and `ftp_login.ts`; this only queues.
  *
  * Deadlines (`timeoutMs`, 0 = none): the command at the head of the queue fails the connection
  * when nothing arrives for `timeoutMs`, or when its reply is not complete DEADLINE_FACTOR x

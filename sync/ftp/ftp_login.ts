@@ -1,5 +1,5 @@
 /**
- * Opening a session of the FTP engine: TCP, TLS (implicit, or explicit with AUTH TLS), the
+ * Opening a connection of the FTP engine: TCP, TLS (implicit, or explicit with AUTH TLS), the
  * certificate pin, then USER/PASS, FEAT and the session settings.
  *
  * TLS is node:tls with the options of `tls_options.ts` (a server name unique per connection, TLS
@@ -22,7 +22,7 @@ import tls from "node:tls";
 import { FtpError, toFtpError } from "./errors.ts";
 import { type Command, FtpControl } from "./ftp_control.ts";
 import { type FtpReply, replyError } from "./ftp_reply.ts";
-import { exchange, FtpSession, type ProtocolQuirks } from "./ftp_session.ts";
+import { exchange, FtpConnection, type ProtocolQuirks } from "./ftp_connection.ts";
 import { DenoWire, NodeWire, type Wire, wireError } from "./ftp_wire.ts";
 import {
   certificateFingerprint,
@@ -33,7 +33,7 @@ import {
 } from "./tls_options.ts";
 
 /** How to reach and log in to a server. */
-export interface SessionOptions {
+export interface FtpConnectionOptions {
   host: string;
   port: number;
   /** "ftp" plain, "ftps" implicit TLS, "ftpes" explicit TLS (AUTH TLS). */
@@ -65,8 +65,8 @@ const NO_PIPELINING_GREETING = /icrosoft FTP Service|MadGoat/;
 /** The server did not answer a pipelined set-up: retried one command at a time. */
 class PipeliningRefused extends Error {}
 
-/** Open, secure and log in one session. Rejects with an `FtpError` (never holding the password). */
-export async function openSession(options: SessionOptions): Promise<FtpSession> {
+/** Open, secure and log in one connection. Rejects with an `FtpError` (never holding the password). */
+export async function openConnection(options: FtpConnectionOptions): Promise<FtpConnection> {
   const quirks = options.quirks ?? {};
   try {
     return await open(options, quirks);
@@ -77,7 +77,7 @@ export async function openSession(options: SessionOptions): Promise<FtpSession> 
   }
 }
 
-async function open(options: SessionOptions, quirks: ProtocolQuirks): Promise<FtpSession> {
+async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Promise<FtpConnection> {
   const { host, port, type, timeoutMs } = options;
   const server = `${host}:${port}`;
   const policy: TlsPolicy = { verify: options.tlsVerify, fingerprint: options.tlsFingerprint };
@@ -152,7 +152,7 @@ async function open(options: SessionOptions, quirks: ProtocolQuirks): Promise<Ft
       throw replyError(reply, setup[replies.indexOf(reply)]!, step);
     }
     quirks.pipelining ??= true;
-    return new FtpSession(control, {
+    return new FtpConnection(control, {
       timeoutMs,
       quirks,
       dataTls,
@@ -218,7 +218,7 @@ function parsePwd(reply: FtpReply): string {
 function connectWire(
   host: string,
   port: number,
-  type: SessionOptions["type"],
+  type: FtpConnectionOptions["type"],
   tlsOptions: tls.ConnectionOptions | undefined,
   timeoutMs: number,
 ): Promise<Wire> {
@@ -287,7 +287,7 @@ async function deadline<T>(
 }
 
 /** A connect-time failure as an FtpError; a refused certificate shows its fingerprint. */
-async function connectError(error: unknown, step: string, options: SessionOptions) {
+async function connectError(error: unknown, step: string, options: FtpConnectionOptions) {
   const secret = options.password;
   if (error instanceof FtpError) {
     // A server may repeat what it was sent ("530 Bad password "..."").
@@ -313,7 +313,7 @@ async function connectError(error: unknown, step: string, options: SessionOption
 }
 
 /** The server certificate's fingerprint, read without verifying it (for messages only). */
-async function probeFingerprint(options: SessionOptions): Promise<string | undefined> {
+async function probeFingerprint(options: FtpConnectionOptions): Promise<string | undefined> {
   const tlsOptions = tlsConnectOptions(options.host, { verify: false });
   const { host, port, type, timeoutMs } = options;
   const wire = await connectWire(host, port, type, tlsOptions, timeoutMs);

@@ -1,5 +1,5 @@
 /**
- * The FTP engine (`sync/ftp/ftp_session.ts`) against the real servers, every mode of one kind
+ * The FTP engine (`sync/ftp/ftp_connection.ts`) against the real servers, every mode of one kind
  * (one test file per kind, so that the three kinds run in parallel processes): pipelined login
  * and batches, transfers whose set-up goes with the EPSV, resume, refusals that keep the
  * connection, TLS session reuse on several connections at once, the pin before USER.
@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { FtpError } from "../../sync/ftp/errors.ts";
-import { openSession, type SessionOptions } from "../../sync/ftp/ftp_login.ts";
-import type { FtpSession, ProtocolQuirks } from "../../sync/ftp/ftp_session.ts";
+import { type FtpConnectionOptions, openConnection } from "../../sync/ftp/ftp_login.ts";
+import type { FtpConnection, ProtocolQuirks } from "../../sync/ftp/ftp_connection.ts";
 import {
   requireServer,
   SERVER_MATRIX,
@@ -21,7 +21,10 @@ import { pseudoRandomBytes } from "./ftp_layer_cases.ts";
 
 const TYPE_OF_MODE = { plain: "ftp", explicit: "ftpes", implicit: "ftps" } as const;
 
-function optionsFor(srv: TestServer, extra: Partial<SessionOptions> = {}): SessionOptions {
+function optionsFor(
+  srv: TestServer,
+  extra: Partial<FtpConnectionOptions> = {},
+): FtpConnectionOptions {
   return {
     host: srv.host,
     port: srv.port,
@@ -37,7 +40,7 @@ function optionsFor(srv: TestServer, extra: Partial<SessionOptions> = {}): Sessi
 
 const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
-async function download(session: FtpSession, path: string, restAt?: number, before?: string[]) {
+async function download(session: FtpConnection, path: string, restAt?: number, before?: string[]) {
   const chunks: Uint8Array[] = [];
   const result = await session.transfer({
     command: `RETR ${path}`,
@@ -49,7 +52,7 @@ async function download(session: FtpSession, path: string, restAt?: number, befo
 }
 
 /** Uploads `data`, read through a reader in 64 KiB pieces when `pieces`. */
-async function upload(session: FtpSession, command: string, data: Uint8Array, pieces = false) {
+async function upload(session: FtpConnection, command: string, data: Uint8Array, pieces = false) {
   let at = 0;
   const send = pieces
     ? (buffer: Uint8Array) => {
@@ -70,7 +73,7 @@ export async function runEngineMatrix(t: Deno.TestContext, kind: ServerKind): Pr
     await t.step(`${kind} ${mode}`, async (t) => {
       await using srv = await startServer({ kind, mode });
       const quirks: ProtocolQuirks = {};
-      const session = await openSession(optionsFor(srv, { quirks }));
+      const session = await openConnection(optionsFor(srv, { quirks }));
       try {
         await modeSteps(t, srv, session, quirks);
       } finally {
@@ -83,13 +86,13 @@ export async function runEngineMatrix(t: Deno.TestContext, kind: ServerKind): Pr
 async function modeSteps(
   t: Deno.TestContext,
   srv: TestServer,
-  session: FtpSession,
+  session: FtpConnection,
   quirks: ProtocolQuirks,
 ): Promise<void> {
   await t.step("login learns that the server pipelines; a second login is one write", async () => {
     assert.equal(quirks.pipelining, true);
     assert.equal(session.home, "/");
-    const again = await openSession(optionsFor(srv, { quirks }));
+    const again = await openConnection(optionsFor(srv, { quirks }));
     assert.equal(again.home, "/");
     await again.close();
   });
@@ -150,7 +153,7 @@ async function modeSteps(
 
   await t.step("20 rounds of upload/download/list on 3 connections at once", async () => {
     const sessions = await Promise.all(
-      [0, 1, 2].map(() => openSession(optionsFor(srv, { quirks }))),
+      [0, 1, 2].map(() => openConnection(optionsFor(srv, { quirks }))),
     );
     try {
       const failures: string[] = [];
@@ -179,7 +182,7 @@ async function modeSteps(
         const data = pseudoRandomBytes(1_000_000, 3);
         await upload(session, "STOR /mb.bin", data);
         // A short timeout: a download whose end is lost fails fast instead of hanging 15 s.
-        const quick = await openSession(optionsFor(srv, { quirks, timeoutMs: 2_000 }));
+        const quick = await openConnection(optionsFor(srv, { quirks, timeoutMs: 2_000 }));
         try {
           for (let i = 0; i < 30; i++) {
             assert.equal((await download(quick, "/mb.bin")).bytes.length, data.length, `#${i}`);
@@ -193,14 +196,14 @@ async function modeSteps(
     await t.step("a wrong pin is refused before USER; a right one whatever TlsVerify", async () => {
       const before = (await srv.commandLog()).length;
       const wrong = srv.certFingerprint.replace(/^./, (c) => (c === "0" ? "1" : "0"));
-      const error = await openSession(optionsFor(srv, { tlsFingerprint: wrong }))
+      const error = await openConnection(optionsFor(srv, { tlsFingerprint: wrong }))
         .then(() => undefined, (e) => e);
       assert.ok(error instanceof FtpError, String(error));
       assert.equal(error.code, "CERT_FINGERPRINT_MISMATCH");
       assert.equal(error.transient, false);
-      const ok = await openSession(optionsFor(srv, { tlsVerify: false }));
+      const ok = await openConnection(optionsFor(srv, { tlsVerify: false }));
       await ok.close();
-      const unpinned = await openSession(optionsFor(srv, { tlsFingerprint: undefined }))
+      const unpinned = await openConnection(optionsFor(srv, { tlsFingerprint: undefined }))
         .then(() => undefined, (e) => e);
       assert.ok(unpinned instanceof FtpError, String(unpinned));
       assert.match(unpinned.message, new RegExp(`TlsFingerprint = ${srv.certFingerprint}`));

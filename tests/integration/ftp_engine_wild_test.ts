@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { FtpError } from "../../sync/ftp/errors.ts";
-import { openSession } from "../../sync/ftp/ftp_login.ts";
-import type { ProtocolQuirks } from "../../sync/ftp/ftp_session.ts";
+import { openConnection } from "../../sync/ftp/ftp_login.ts";
+import type { ProtocolQuirks } from "../../sync/ftp/ftp_connection.ts";
 import { ignoreUnlessServer, type ServerOptions, startServer } from "../support/ftp_servers.ts";
 
 const CASES: [string, ServerOptions, ProtocolQuirks][] = [
@@ -35,7 +35,7 @@ Deno.test({
         await srv.writeFile("a.txt", "hello");
         const quirks: ProtocolQuirks = {};
         for (let round = 0; round < 2; round++) {
-          const session = await openSession({
+          const session = await openConnection({
             host: srv.host,
             port: srv.port,
             type: "ftp",

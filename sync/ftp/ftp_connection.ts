@@ -59,7 +59,7 @@ export interface TransferResult {
 }
 
 /** Internal state handed from `ftp_login.ts`. */
-export interface FtpSessionInit {
+export interface FtpConnectionInit {
   timeoutMs: number;
   quirks: ProtocolQuirks;
   /**
@@ -75,18 +75,18 @@ export interface FtpSessionInit {
 }
 
 /** See the module comment. */
-export class FtpSession {
+export class FtpConnection {
   readonly #control: FtpControl;
   readonly #timeoutMs: number;
   readonly #quirks: ProtocolQuirks;
   readonly #dataTls: (() => tls.ConnectionOptions) | undefined;
-  /** Native reads of data connections go here: one transfer at a time per session. */
+  /** Native reads of data connections go here: one transfer at a time per connection. */
   #readBuffer: Uint8Array | undefined;
   readonly features: ReadonlyMap<string, string>;
   readonly home: string;
 
-  /** Use `openSession` (`ftp_login.ts`). */
-  constructor(control: FtpControl, init: FtpSessionInit) {
+  /** Use `openConnection` (`ftp_login.ts`). */
+  constructor(control: FtpControl, init: FtpConnectionInit) {
     this.#control = control;
     this.#timeoutMs = init.timeoutMs;
     this.#quirks = init.quirks;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type HostileScript, startHostileServer } from "../../tests/support/hostile_ftp_server.ts";
 import { FtpError } from "./errors.ts";
-import { openSession, PROBE_WAIT_MS } from "./ftp_login.ts";
-import type { FtpSession, ProtocolQuirks } from "./ftp_session.ts";
+import { openConnection, PROBE_WAIT_MS } from "./ftp_login.ts";
+import type { FtpConnection, ProtocolQuirks } from "./ftp_connection.ts";
 
 type Hostile = Awaited<ReturnType<typeof startHostileServer>>;
 
@@ -11,14 +11,14 @@ async function withServer(
   script: HostileScript,
   fn: (
     srv: Hostile,
-    open: (quirks?: ProtocolQuirks, timeoutMs?: number) => Promise<FtpSession>,
+    open: (quirks?: ProtocolQuirks, timeoutMs?: number) => Promise<FtpConnection>,
   ) => Promise<void>,
 ): Promise<void> {
   await using srv = await startHostileServer(script);
-  const sessions: FtpSession[] = [];
+  const sessions: FtpConnection[] = [];
   try {
     await fn(srv, async (quirks = {}, timeoutMs = 2_000) => {
-      const session = await openSession({
+      const session = await openConnection({
         host: srv.host,
         port: srv.port,
         type: "ftp",
@@ -39,7 +39,7 @@ async function withServer(
 const SETUP = ["FEAT", "TYPE I", "OPTS UTF8 ON", "OPTS MLST type;size;modify;", "PWD"];
 
 /** Downloads `path` into a string. */
-async function fetchText(session: FtpSession, path: string, before: string[] = []) {
+async function fetchText(session: FtpConnection, path: string, before: string[] = []) {
   const chunks: string[] = [];
   const decoder = new TextDecoder();
   const result = await session.transfer({
@@ -258,7 +258,7 @@ Deno.test("login: a server that does not speak FTP is a permanent error", async 
 });
 
 Deno.test("deadlines: silence, a dripped reply and a stalled transfer end in ETIMEDOUT", async (t) => {
-  const rows: [string, HostileScript, (s: FtpSession) => Promise<unknown>][] = [
+  const rows: [string, HostileScript, (s: FtpConnection) => Promise<unknown>][] = [
     [
       "a silent reply",
       { onCommand: (v) => v === "MDTM" ? { silence: true } : undefined },
