@@ -3,10 +3,12 @@
  * batches and transfers, every failure an `FtpError` (`errors.ts` decides its meaning).
  *
  * Round trips: with a server that tolerates pipelining (`ProtocolQuirks`), a batch of commands is
- * one write (e.g. 300 MDTMs), and a transfer sends its set-up commands, the EPSV and the transfer
- * command together: one round trip before the data moves, instead of two or three. REST is the
- * exception: a resumed download waits for the REST's 350 before its RETR, since a refused REST
- * would make the RETR send the file from byte 0.
+ * one write (e.g. 300 MDTMs: one round trip instead of 300), and a transfer sends its set-up
+ * commands (an MDTM), the EPSV and the transfer command in one write: the server waits for the
+ * data connection with the command already in hand, which opens the moment the EPSV's reply is
+ * in (over TLS, the data connection's handshake no longer waits for the command to go out). REST
+ * is the exception: a resumed download waits for the REST's 350 before its RETR, since a refused
+ * REST would make the RETR send the file from byte 0.
  * @module
  */
 import type tls from "node:tls";
