@@ -171,7 +171,7 @@ export class DataTransfer {
     this.#maybeSend();
   }
 
-  /** The transfer command's final reply (a refusal too: `settle` turns it into an error). */
+  /** The transfer command's final reply; a refusal (>= 400) rejects with `refusal()`. */
   final(reply: FtpReply, refusal: () => Error): void {
     if (this.#settled) return;
     if (reply.code >= 400) {
