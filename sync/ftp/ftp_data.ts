@@ -42,6 +42,8 @@ export function passivePort(reply: FtpReply): number | undefined {
  * Opens a data connection and starts delivering to `sink`: native TCP, or with `tlsOptions` a
  * node:tls connection upgraded from a node:net one (the way that resumes the control
  * connection's session under Deno; see `tls_options.ts`), resolved once its handshake is done.
+ * Without a sink (an upload) a native connection is not read at all: a write to a connection
+ * the server closed fails anyway, and a pending read per upload cost an op and a buffer.
  *
  * A TLS socket is read from the moment it exists: under Deno 2.9.6, node:tls loses the end of
  * the stream now and then when its 'data' and 'end' listeners come after 'secureConnect'
@@ -52,13 +54,13 @@ export async function openDataWire(
   host: string,
   port: number,
   tlsOptions: tls.ConnectionOptions | undefined,
-  sink: WireSink,
+  sink: WireSink | undefined,
   buffer?: Uint8Array,
 ): Promise<Wire> {
   const label = "data connection";
   if (tlsOptions === undefined) {
     const wire = await DenoWire.connect(host, port, label);
-    wire.start(sink, buffer);
+    if (sink !== undefined) wire.start(sink, buffer);
     return wire;
   }
   const raw = await new Promise<net.Socket>((resolve, reject) => {
@@ -75,7 +77,7 @@ export async function openDataWire(
   });
   const secure = tls.connect({ ...tlsOptions, socket: raw });
   const wire = new NodeWire(secure, label);
-  wire.start(sink);
+  wire.start(sink ?? { data: () => {}, end: () => {}, error: () => {} });
   await new Promise<void>((resolve, reject) => {
     secure.once("secureConnect", resolve);
     secure.once("error", (error) => reject(wireError(error, `TLS handshake (${label})`)));
@@ -148,11 +150,10 @@ export class DataTransfer {
    * Starts opening the data connection (once the passive reply is in): `open` delivers to the
    * sink it is given from the start.
    */
-  connect(open: (sink: WireSink, buffer?: Uint8Array) => Promise<Wire>): void {
+  connect(open: (sink: WireSink | undefined, buffer?: Uint8Array) => Promise<Wire>): void {
     const data = this.#options.data;
-    const sink = "receive" in data
-      ? this.#receiver(data.receive)
-      : { data: () => {}, end: () => {}, error: (e: Error) => this.#dataError(e) };
+    // An upload's failures surface as failed writes.
+    const sink = "receive" in data ? this.#receiver(data.receive) : undefined;
     const connecting = open(sink, this.#options.readBuffer);
     this.#connecting = connecting;
     connecting.then((wire) => {

@@ -36,7 +36,10 @@ export interface Wire {
   start(sink: WireSink, buffer?: Uint8Array): void;
   /** Sends all of `bytes` (never empty: TLS sockets under Deno fail on empty writes). */
   write(bytes: Uint8Array): Promise<void>;
-  /** No more writes (FIN; on TLS close_notify first); reading goes on. */
+  /**
+   * No more writes (FIN; on TLS close_notify first); reading goes on (a wire never started is
+   * closed).
+   */
   end(): Promise<void>;
   /** Closes at once; nothing more is delivered. */
   close(): void;
@@ -75,6 +78,7 @@ export class DenoWire implements Wire {
   readonly #conn: Deno.TcpConn;
   readonly #label: string;
   #closed = false;
+  #reading = false;
   /** The write in progress, if any: writes run one after the other. */
   #writing: Promise<void> | undefined;
 
@@ -98,6 +102,7 @@ export class DenoWire implements Wire {
   }
 
   start(sink: WireSink, buffer: Uint8Array = new Uint8Array(READ_BYTES)): void {
+    this.#reading = true;
     (async () => {
       for (;;) {
         const n = await this.#conn.read(buffer);
@@ -132,6 +137,8 @@ export class DenoWire implements Wire {
 
   async end(): Promise<void> {
     await this.#writing;
+    // Not read from: nothing more is needed of it, and one close is one op (no shutdown first).
+    if (!this.#reading) return this.close();
     try {
       await this.#conn.closeWrite();
     } catch (error) {
