@@ -8,7 +8,7 @@ import { access } from "node:fs/promises";
 import { getLogger } from "@logtape/logtape";
 import { Command } from "commander";
 import type { SectionConfig } from "../config/mod.ts";
-import { connectRemoteFs } from "../sync/mod.ts";
+import { connectRemoteFs, describeStoredServerTime } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
@@ -65,12 +65,19 @@ export async function runCheck(ctx: CliContext, _args: CheckArgs): Promise<numbe
   for (const { section, reasons } of verdicts) {
     if (reasons.length === 0) {
       ctx.output.ok(`[${section.name}] ${describeSuccess(section)}.`);
+      ctx.output.line(`  server time: ${serverTimeOf(section, config.service.stateDirectory)}`);
     } else {
       failed = true;
       ctx.output.error(`[${section.name}] ${reasons.join("; ")}`);
     }
   }
   return failed ? EXIT_FAILURE : EXIT_OK;
+}
+
+/** What the state directory holds about the section's server time (nothing is measured here). */
+function serverTimeOf(section: SectionConfig, stateDir: string): string {
+  const server = { host: section.server, port: section.port, user: section.user };
+  return describeStoredServerTime(stateDir, server, section.serverTime);
 }
 
 /** `ftpes://user@host:port`, without the password. */

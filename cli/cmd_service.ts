@@ -124,7 +124,11 @@ export async function loadServiceConfig(
 export function runService(ctx: CliContext, _args: ServiceArgs): Promise<number> {
   const runtime = new SectionRuntime({ configPath: ctx.configPath });
   return runServiceLoop({
-    loadConfig: (when) => loadServiceConfig(ctx, { skipBadSections: when === "start" }),
+    loadConfig: async (when) => {
+      const load = await loadServiceConfig(ctx, { skipBadSections: when === "start" });
+      if (load.ok) runtime.useStateDirectory(load.config.service.stateDirectory);
+      return load;
+    },
     makePool: (section) => runtime.makePool(section),
     identifierOf: (section) => runtime.identifierOf(section),
   });

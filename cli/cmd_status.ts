@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import type { CliContext } from "./context.ts";
 import type { SectionConfig } from "../config/mod.ts";
-import { type PassReport, readReport } from "../sync/mod.ts";
+import { describeStoredServerTime, type PassReport, readReport } from "../sync/mod.ts";
 import { type Dispatch, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { loadConfigForCommand } from "./load_config.ts";
 
@@ -83,6 +83,13 @@ export async function runStatus(ctx: CliContext, args: StatusArgs): Promise<numb
         `${pass.conflicts} conflicts, ${pass.errors.length} errors`,
     );
     for (const message of pass.errors) ctx.output.line(`  error: ${message}`);
+    const section = config.sections.find((s) => s.name === status.name)!;
+    const server = { host: section.server, port: section.port, user: section.user };
+    ctx.output.line(
+      `  server time: ${
+        describeStoredServerTime(config.service.stateDirectory, server, section.serverTime)
+      }`,
+    );
   }
   return EXIT_OK;
 }

@@ -7,11 +7,12 @@
 import { setIniValues } from "../config/mod.ts";
 import type { SectionConfig } from "../config/mod.ts";
 import {
-  ConnectionBudget,
+  ConnectionBudgets,
   type ConnectOptions,
   connectRemoteFs,
   FtpPool,
   type RemoteFsPool,
+  ServerProfiles,
 } from "../sync/mod.ts";
 import { errorMessage } from "./error_message.ts";
 
@@ -33,6 +34,7 @@ export function connectOptionsOf(section: SectionConfig): ConnectOptions {
     password: section.password,
     tlsVerify: section.tlsVerify,
     tlsFingerprint: section.tlsFingerprint,
+    serverTime: section.serverTime,
   };
 }
 
@@ -42,6 +44,8 @@ export interface SectionRuntimeOptions {
   configPath: string;
   /** A dry run writes nothing: a section without Identifier gets a provisional one. */
   dryRun?: boolean;
+  /** StateDirectory, where what is learned about each server's time is kept. */
+  stateDir?: string;
 }
 
 /** Identifiers and pools of the sections of one configuration. */
@@ -49,11 +53,21 @@ export class SectionRuntime {
   readonly #configPath: string;
   readonly #dryRun: boolean;
   readonly #identifiers = new Map<string, string>();
-  readonly #budgets = new Map<string, ConnectionBudget>();
+  readonly #budgets = new ConnectionBudgets();
+  /** What is learned about each server, shared by every section on it. */
+  readonly #profiles: ServerProfiles;
+  #stateDir: string | undefined;
 
   constructor(options: SectionRuntimeOptions) {
     this.#configPath = options.configPath;
     this.#dryRun = options.dryRun ?? false;
+    this.#stateDir = options.stateDir;
+    this.#profiles = new ServerProfiles({ stateDir: () => this.#stateDir });
+  }
+
+  /** The StateDirectory of a (re)loaded configuration. */
+  useStateDirectory(dir: string): void {
+    this.#stateDir = dir;
   }
 
   /**
@@ -82,19 +96,18 @@ export class SectionRuntime {
     return id;
   }
 
-  /** A pool of at most ConcurrentConnections connections, within its server's budget. */
+  /**
+   * A pool of at most ConcurrentConnections connections, within its server's budget (shared by
+   * every section on the server: the largest ask, lowered by 421s, never exceeded).
+   */
   makePool(section: SectionConfig): RemoteFsPool {
-    const server = `${section.server}:${section.port}:${section.user}`;
-    let budget = this.#budgets.get(server);
-    if (budget === undefined || budget.limit < section.concurrentConnections) {
-      budget = new ConnectionBudget(section.concurrentConnections);
-      this.#budgets.set(server, budget);
-    }
+    const server = { host: section.server, port: section.port, user: section.user };
+    const budget = this.#budgets.get(server, section.concurrentConnections);
     return new FtpPool(() => {
       if (section.passwordError !== undefined) {
         return Promise.reject(new Error(section.passwordError));
       }
-      return connectRemoteFs(connectOptionsOf(section));
+      return connectRemoteFs({ ...connectOptionsOf(section), profiles: this.#profiles });
     }, { size: section.concurrentConnections, budget });
   }
 }

@@ -294,8 +294,12 @@ export class DenoFtpClient extends Client {
     if (!this.closed) this.ftp.closeWithError(error);
   }
 
-  /** Run one listing command (e.g. `MLSD /a`); its raw text, at most LISTING_MAX_BYTES. */
-  listRaw(command: string): Promise<string> {
+  /**
+   * Run one listing command (e.g. `MLSD /a`); its raw text, at most LISTING_MAX_BYTES. With
+   * `cwd`, the directory is entered first (`CWD`, sent together with the data connection's EPSV
+   * where the transfer is native): a refused CWD rejects with its reply, nothing listed.
+   */
+  listRaw(command: string, options: { cwd?: string } = {}): Promise<string> {
     const verb = command.split(" ")[0];
     return this.withByteLimit({
       maxBytes: LISTING_MAX_BYTES,
@@ -307,15 +311,22 @@ export class DenoFtpClient extends Client {
           ),
           { code: "ETIMEDOUT" },
         ),
-    }, () => this.#listRaw(command));
+    }, () => this.#listRaw(command, options.cwd));
   }
 
-  async #listRaw(command: string): Promise<string> {
+  async #listRaw(command: string, cwd: string | undefined): Promise<string> {
     const chunks: Uint8Array[] = [];
+    const before = cwd === undefined ? {} : {
+      before: `CWD ${cwd}`,
+      onBefore: (reply: FTPResponse | FTPError) => {
+        if (reply instanceof FTPError) throw reply;
+      },
+    };
     const native = await this.nativeTransfer(command, {
       receive: (chunk) => chunks.push(chunk.slice()),
-    });
+    }, before);
     if (native !== undefined) return new TextDecoder().decode(Buffer.concat(chunks));
+    if (cwd !== undefined) await this.send(`CWD ${cwd}`);
     this.availableListCommands = [command];
     this.#lastListing = "";
     // An empty path: the whole command is in availableListCommands.

@@ -4,6 +4,9 @@
  *
  * LIST: `LIST -a <dir>` shows dotfiles on servers that hide them otherwise (vsftpd), and its `.`
  * line proves the directory exists (vsftpd answers 226 with an empty listing for a missing one).
+ * A directory whose path a server could misread as `ls` arguments or a pattern (spaces, `*?[`,
+ * a leading `-`) is entered with CWD first and listed without an argument; on plain FTP the CWD
+ * goes out with the data connection's EPSV (no round trip of its own).
  * Servers that take no options after LIST (pyftpdlib, several embedded and Windows servers) read
  * `-a <dir>` as a path and refuse it, or list nothing: the first time that happens on a server,
  * `LIST <dir>` is tried at once; when it lists the directory, the profile remembers that the
@@ -46,30 +49,48 @@ export async function listDirectory(
   });
 }
 
-function listRaw(session: FtpSession, command: string): Promise<string> {
-  return session.run(command, () => session.client.listRaw(command));
+function listRaw(session: FtpSession, command: string, cwd?: string): Promise<string> {
+  const options = cwd === undefined ? {} : { cwd };
+  return session.run(command, () => session.client.listRaw(command, options));
+}
+
+/**
+ * Whether a directory must be entered before LIST rather than named after it: LIST's argument is
+ * read by servers as an `ls` argument (inetutils' ftpd splits it at spaces) or a pattern
+ * (vsftpd filters with `*`, `?` and `[`); a component starting with `-` reads as an option.
+ */
+export function enterBeforeList(dir: string): boolean {
+  return /[\s*?[\]{}~\\]/.test(dir) || /(^|\/)-/.test(dir);
 }
 
 /** The LIST text of an existing directory `dir` (a server path); rejects when it is missing. */
 async function listUnix(session: FtpSession, dir: string): Promise<string> {
   const profile = session.profile;
   const takesOptions = profile.quirk("listOptions");
+  // Entered first: a CWD that succeeds proves the directory exists.
+  const cwd = enterBeforeList(dir) ? dir : undefined;
+  const list = (options: string) =>
+    listRaw(session, `LIST${options}${cwd === undefined ? ` ${dir}` : ""}`, cwd);
+  /** The directory exists (a refused CWD rejects). */
+  const exists = async () => {
+    if (cwd === undefined) await session.send(`CWD ${dir}`);
+  };
   if (takesOptions === false) {
-    const text = await listRaw(session, `LIST ${dir}`);
-    if (!hasEntries(text)) await session.send(`CWD ${dir}`);
+    const text = await list("");
+    if (!hasEntries(text)) await exists();
     return text;
   }
   let text: string;
   try {
-    text = await listRaw(session, `LIST -a ${dir}`);
+    text = await list(" -a");
   } catch (error) {
     const refused = error instanceof FtpError && error.answered &&
       error.meaning !== "tooManyConnections";
     if (takesOptions !== undefined || !refused) throw error;
-    // Maybe `-a <dir>` was read as a path: without the option (a failure here is the real one).
-    const plain = await listRaw(session, `LIST ${dir}`);
+    // Maybe `-a` was read as a path: without the option (a failure here is the real one).
+    const plain = await list("");
     profile.learn("listOptions", false, `"LIST -a" answered "${error.message}"`);
-    if (!hasEntries(plain)) await session.send(`CWD ${dir}`);
+    if (!hasEntries(plain)) await exists();
     return plain;
   }
   if (DOT_LINE.test(text)) {
@@ -78,12 +99,12 @@ async function listUnix(session: FtpSession, dir: string): Promise<string> {
   }
   // No ".": a missing directory (vsftpd answers 226 with nothing), a file (listed as itself), a
   // server that shows no "." or one that read "-a <dir>" as a missing path. CWD tells.
-  await session.send(`CWD ${dir}`);
+  await exists();
   if (takesOptions === undefined) {
     if (hasEntries(text)) {
       profile.learn("listOptions", true);
     } else {
-      const plain = await listRaw(session, `LIST ${dir}`);
+      const plain = await list("");
       if (hasEntries(plain)) {
         profile.learn(
           "listOptions",

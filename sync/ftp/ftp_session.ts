@@ -64,7 +64,7 @@ export class FtpSession {
       );
     }
     const full = path.startsWith("//")
-      ? path.slice(1)
+      ? `/${path.replace(/^\/+/, "")}`
       : this.#prefix + (path.startsWith("/") ? path : `/${path}`);
     return full.length > 1 ? full.replace(/\/+$/, "") : full;
   }

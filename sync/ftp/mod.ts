@@ -13,3 +13,4 @@ export { ConnectionBudget, ConnectionBudgets, FtpPool, type FtpPoolOptions } fro
 export { type ServerKey, serverLabel, ServerProfiles } from "./server_profile.ts";
 export { describeServerTime, type ServerTimeRecord } from "./server_time.ts";
 export { readServerTimes, type StoredServerTime } from "./server_time_store.ts";
+export { describeStoredServerTime } from "./server_time_report.ts";

@@ -45,6 +45,7 @@ export interface NativeTransferOptions {
   /**
    * A command sent together with EPSV (one round trip), e.g. `MDTM /a.txt` before a download; its
    * reply goes to `onBefore` (an `FTPError` when refused), unless EPSV itself cannot be used.
+   * When `onBefore` throws, the transfer command is not sent and the transfer rejects with that.
    */
   before?: string;
   onBefore?: (reply: FTPResponse | FTPError) => void;
@@ -97,20 +98,23 @@ export async function nativeTransfer(
 ): Promise<FTPResponse> {
   const mode = options.passive ?? "EPSV";
   let passive: FTPResponse;
+  let before: FTPResponse | FTPError | undefined;
   try {
     if (options.before === undefined) {
       passive = await ftp.request(mode);
     } else {
-      const [before, reply] = await sendTogether(ftp, [options.before, mode]);
+      const [first, reply] = await sendTogether(ftp, [options.before, mode]);
       if (reply === undefined || reply instanceof FTPError) throw reply;
       passive = reply;
-      if (before !== undefined) options.onBefore?.(before);
+      before = first;
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "number" && code >= 500) throw new PassiveRefused(String(error));
     throw error;
   }
+  // May throw (e.g. a refused CWD): the transfer command is then never sent.
+  if (before !== undefined) options.onBefore?.(before);
   const port = passivePort(mode, passive.message);
   if (port === undefined) {
     throw new PassiveRefused(`Cannot read the port in the ${mode} reply "${passive.message}"`);

@@ -171,15 +171,22 @@ export class ServerProfile {
 /** The profiles of a process, one per server and user (`host:port:user`). */
 export class ServerProfiles {
   readonly #profiles = new Map<string, ServerProfile>();
-  readonly #stateDir: string | undefined;
+  readonly #stateDir: () => string | undefined;
   readonly #now: () => number;
 
   /**
-   * `stateDir`: where server times are kept between runs (undefined: in memory only);
-   * `now`: our clock, ms since the epoch.
+   * `stateDir`: where server times are kept between runs (undefined: in memory only; a function:
+   * read when needed, for a service whose configuration is reloaded); `now`: our clock, ms since
+   * the epoch.
    */
-  constructor(options: { stateDir?: string | undefined; now?: () => number } = {}) {
-    this.#stateDir = options.stateDir;
+  constructor(
+    options: {
+      stateDir?: string | (() => string | undefined) | undefined;
+      now?: () => number;
+    } = {},
+  ) {
+    const dir = options.stateDir;
+    this.#stateDir = typeof dir === "function" ? dir : () => dir;
     this.#now = options.now ?? Date.now;
   }
 

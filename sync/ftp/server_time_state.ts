@@ -29,7 +29,7 @@ export type ProbeResult =
 /** The time state of one server (see the module doc). */
 export class ServerTimeState {
   readonly #label: string;
-  readonly #stateDir: string | undefined;
+  readonly #stateDir: () => string | undefined;
   readonly #now: () => number;
   #record: ServerTimeRecord | undefined;
   #loaded = false;
@@ -39,7 +39,7 @@ export class ServerTimeState {
   #logged = false;
   readonly #log = getLogger(["ftp-clone", "server"]);
 
-  constructor(label: string, options: { stateDir: string | undefined; now: () => number }) {
+  constructor(label: string, options: { stateDir: () => string | undefined; now: () => number }) {
     this.#label = label;
     this.#stateDir = options.stateDir;
     this.#now = options.now;
@@ -49,9 +49,8 @@ export class ServerTimeState {
   record(): ServerTimeRecord {
     if (!this.#loaded) {
       this.#loaded = true;
-      if (this.#stateDir !== undefined) {
-        this.#record ??= readServerTime(this.#stateDir, this.#label);
-      }
+      const dir = this.#stateDir();
+      if (dir !== undefined) this.#record ??= readServerTime(dir, this.#label);
     }
     return this.#record ?? assumedUtc(undefined, "not measured yet");
   }
@@ -96,13 +95,14 @@ export class ServerTimeState {
       ? { ...result.record, atMs: this.#now() }
       : assumedUtc(this.#now(), result.reason);
     this.#record = record;
-    if (this.#stateDir !== undefined) {
+    const dir = this.#stateDir();
+    if (dir !== undefined) {
       try {
-        saveServerTime(this.#stateDir, this.#label, record);
+        saveServerTime(dir, this.#label, record);
       } catch (error) {
         this.#log.warn("Cannot store the time of server {server} in {dir}: {error}", {
           server: this.#label,
-          dir: this.#stateDir,
+          dir,
           error: (error as Error).message,
         });
       }
