@@ -41,8 +41,15 @@ function mlstModify(reply: string | undefined): string | undefined {
   return line === undefined ? undefined : parseFacts(line.slice(1))?.facts.get("modify");
 }
 
-/** Runs the probe in `dir` (a path of the contract). Never rejects. */
-export async function probeServerTime(session: FtpSession, dir: string): Promise<ProbeResult> {
+/**
+ * Runs the probe in `dir` (a path of the contract). Never rejects. `clock` is our real clock
+ * (not the engine's injectable one: the server stamps the file with its real clock).
+ */
+export async function probeServerTime(
+  session: FtpSession,
+  dir: string,
+  clock: () => number = Date.now,
+): Promise<ProbeResult> {
   const client = session.client;
   const profile = session.profile;
   const name = probeName();
@@ -51,7 +58,7 @@ export async function probeServerTime(session: FtpSession, dir: string): Promise
   const started = performance.now();
   let roundTrips = 0;
   const seen: Partial<ProbeObservation> = {};
-  seen.beforeMs = session.now();
+  seen.beforeMs = clock();
   try {
     await uploadBytes(session, PROBE_BYTES, server);
   } catch (error) {
@@ -59,7 +66,7 @@ export async function probeServerTime(session: FtpSession, dir: string): Promise
   } finally {
     roundTrips += 2;
   }
-  seen.afterMs = session.now();
+  seen.afterMs = clock();
   let deleted = false;
   try {
     const caps = profile.capabilities();

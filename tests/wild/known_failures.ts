@@ -174,26 +174,9 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     reason:
       "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
   },
-  "13-roundtrip@pyftpdlib-dos-list": {
-    issue: "13.2",
-    reason: 'LIST -a <dir> is read as the path "-a <dir>": 550 on every pass',
-  },
-  "13-roundtrip@pyftpdlib-list-no-options": {
-    issue: "13.2",
-    reason: 'LIST -a <dir> is read as the path "-a <dir>": 550 on every pass',
-  },
   "13-roundtrip@pyftpdlib-no-rename": {
     issue: "13.2",
     reason: "RNFR refused (550): every upload fails after a full transfer",
-  },
-  "13-roundtrip@inetutils-ftpd": {
-    issue: "13.2",
-    reason:
-      'its LIST hands the path to /bin/ls split at spaces: LIST -a /d/sub dir lists "sub" and "dir" (errors in the data, 226), so a directory with a space looks empty',
-  },
-  "13.6-remote-dir@inetutils-ftpd": {
-    issue: "13.6",
-    reason: "Remote_dir `//abs/path` is not understood yet: looked up under the login directory",
   },
   "13.1-collision@exfat-local": {
     issue: "13.1",

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { SectionConfig } from "../../config/mod.ts";
-import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
+import { connectRemoteFs, FtpPool, ServerProfiles } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import type { PassReport } from "../../sync/types.ts";
 import { type ServerOptions, startServer, type TestServer } from "../support/ftp_servers.ts";
@@ -68,7 +68,11 @@ export async function runPassHere(input: PassInput): Promise<PassResult> {
     ],
     reset: true,
   });
-  const pool = new FtpPool(() => connectRemoteFs(input.connect), {
+  // As `SectionRuntime` does: what is learned about the server is shared by the pass's
+  // connections, and its time is kept in the state directory between passes.
+  const profiles = new ServerProfiles({ stateDir: input.stateDir });
+  const connect = { ...input.connect, profiles, serverTime: input.section.serverTime };
+  const pool = new FtpPool(() => connectRemoteFs(connect), {
     size: input.section.concurrentConnections,
   });
   try {
@@ -145,6 +149,8 @@ export class Lab implements AsyncDisposable {
 
   static async start(variant: Variant): Promise<Lab> {
     const tmp = await Deno.makeTempDir({ prefix: `ftp-clone-wild-${variant.name}-` });
+    // Traversable by the FTP user: a non-chrooted server (inetutils) reaches directories in it.
+    Deno.chmodSync(tmp, 0o711);
     try {
       const srv = await startServer(variant.server);
       return new Lab(variant, srv, tmp);
@@ -208,7 +214,8 @@ export class Lab implements AsyncDisposable {
       },
       async transfers() {
         const log = await srv.commandLog();
-        return (log.match(/"(STOR|RETR|APPE) /g) ?? []).length;
+        // The server-time probe's file (`.ftp-clone.up.<hex>.clock-probe.part`) is no transfer.
+        return (log.match(/"(STOR|RETR|APPE) (?![^"]*\.clock-probe\.part)/g) ?? []).length;
       },
       trash() {
         const dir = join(stateDir, "trash", identifier);
