@@ -199,21 +199,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     issue: "13.4",
     reason: "local names that are not valid UTF-8 or hold a newline are skipped without a warning",
   },
-  "13.4-remote-newline@vsftpd-debian": {
-    issue: "13.4",
-    reason:
-      "a remote directory whose name holds a newline fails the whole section (LIST/MLSD of the truncated name)",
-  },
-  "13.4-remote-newline@pyftpdlib-limit-3": {
-    issue: "13.4",
-    reason:
-      "a remote directory whose name holds a newline fails the whole section (LIST/MLSD of the truncated name)",
-  },
-  "13.5-budget@pyftpdlib-limit-3": {
-    issue: "13.5",
-    reason:
-      "each section's pool has its own budget: 2 + 4 connections against a limit of 3 are refused repeatedly",
-  },
 };
 
 /** One scenario: applies to some variants, runs against a started lab. */
