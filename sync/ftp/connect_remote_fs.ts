@@ -71,7 +71,7 @@ export async function connectRemoteFs(options: ConnectOptions): Promise<FtpRemot
   const profile = profiles.get({ host, port, user: options.user });
   const client = new DenoFtpClient(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, {
     nativeControl: type === "ftp",
-    epsv: profile.quirk("epsv"),
+    epsv: () => profile.quirk("epsv"),
     onEpsv: (works, reply) => profile.learn("epsv", works, works ? undefined : reply),
   });
   const policy: TlsPolicy = { verify: options.tlsVerify, fingerprint: options.tlsFingerprint };

@@ -42,8 +42,11 @@ export interface DenoFtpClientOptions {
    * AUTH TLS upgrade needs a node socket).
    */
   nativeControl?: boolean;
-  /** Whether the server takes EPSV, when known (false: PASV from the start). */
-  epsv?: boolean | undefined;
+  /**
+   * Whether the server takes EPSV, as known now (false: PASV from the start); read before each
+   * native transfer, so that what another connection learned is used at once.
+   */
+  epsv?: () => boolean | undefined;
   /** Told once a native transfer found out whether EPSV works. */
   onEpsv?: (works: boolean, reply: string) => void;
 }
@@ -60,8 +63,7 @@ export class DenoFtpClient extends Client {
   readonly #nativeControl: boolean;
   /** Plain-FTP transfers use native data connections until both EPSV and PASV are refused. */
   #nativeData = true;
-  #passive: "EPSV" | "PASV";
-  readonly #epsvKnown: boolean;
+  readonly #epsv: () => boolean | undefined;
   readonly #onEpsv: ((works: boolean, reply: string) => void) | undefined;
 
   /** Payload bytes counted on the current task's data connection (native transfers, our sinks). */
@@ -75,8 +77,7 @@ export class DenoFtpClient extends Client {
   constructor(timeoutMs: number, options: DenoFtpClientOptions = {}) {
     super(timeoutMs);
     this.#nativeControl = options.nativeControl === true;
-    this.#passive = options.epsv === false ? "PASV" : "EPSV";
-    this.#epsvKnown = options.epsv !== undefined;
+    this.#epsv = options.epsv ?? (() => undefined);
     this.#onEpsv = options.onEpsv;
     const graceMs = timeoutMs * DEADLINE_FACTOR;
     this.trackProgress((info) => {
@@ -211,21 +212,22 @@ export class DenoFtpClient extends Client {
           return n;
         })(data.send),
       };
-    for (;;) {
+    const known = this.#epsv();
+    for (let passive: "EPSV" | "PASV" = known === false ? "PASV" : "EPSV";;) {
       try {
         const reply = await nativeTransfer(this.ftp, {
           ...options,
           command,
           data: counted,
           timeoutMs: this.ftp.timeout,
-          passive: this.#passive,
+          passive,
         });
-        if (this.#passive === "EPSV" && !this.#epsvKnown) this.#onEpsv?.(true, "");
+        if (known === undefined && passive === "EPSV") this.#onEpsv?.(true, "");
         return reply;
       } catch (error) {
         if (!(error instanceof PassiveRefused)) throw error;
-        if (this.#passive === "EPSV") {
-          this.#passive = "PASV";
+        if (passive === "EPSV") {
+          passive = "PASV";
           this.#onEpsv?.(false, error.message);
           continue;
         }

@@ -6,7 +6,10 @@
  */
 import type { HashAlgorithm } from "./remote_fs.ts";
 
-/** How a hash is asked: `HASH` (after `OPTS HASH <algorithm>` when not selected) or an X-command. */
+/**
+ * How a hash is asked: `HASH` (after `OPTS HASH <algorithm>` when not selected) or an X-command
+ * (its path quoted when it holds whitespace, as proftpd's mod_digest reads it).
+ */
 export type HashCommand = { kind: "HASH" } | { kind: "X"; verb: string };
 
 /** What a server's FEAT says. */
@@ -93,11 +96,12 @@ export function parseFeatures(reply: string): ServerFeatures {
   const hashes = new Map<HashAlgorithm, HashCommand>();
   const viaHash = hashFeature(features.get("HASH") ?? "");
   for (const algorithm of HASH_PREFERENCE) {
-    // An X-command needs no selection (one round trip, no per-connection state): preferred.
-    if (features.has(X_COMMANDS[algorithm])) {
-      hashes.set(algorithm, { kind: "X", verb: X_COMMANDS[algorithm] });
-    } else if (features.has("HASH") && viaHash.names.includes(algorithm)) {
+    // HASH takes the whole argument as the path; the X-commands take a range after it, so
+    // proftpd's mod_digest reads a path with spaces as path + range: HASH is preferred.
+    if (features.has("HASH") && viaHash.names.includes(algorithm)) {
       hashes.set(algorithm, { kind: "HASH" });
+    } else if (features.has(X_COMMANDS[algorithm])) {
+      hashes.set(algorithm, { kind: "X", verb: X_COMMANDS[algorithm] });
     }
   }
   const mlstFacts = (features.get("MLST") ?? "").split(";")

@@ -30,7 +30,7 @@ Deno.test("parseFeatures reads what each server offers", async (t) => {
     assert.deepEqual([f.mlst, f.mfmt, f.utf8], [true, true, true]);
     assert.deepEqual(f.mlstFacts, ["type", "size", "sizd", "modify", "unix.mode", "unique"]);
   });
-  await t.step("proftpd mod_digest: X-commands preferred, HASH for what has none", () => {
+  await t.step("proftpd mod_digest: HASH preferred (a path with spaces), best first", () => {
     const f = parseFeatures(
       feat(
         "HASH CRC32;MD5;SHA-1*;SHA-256;SHA-512;",
@@ -44,8 +44,16 @@ Deno.test("parseFeatures reads what each server offers", async (t) => {
       ),
     );
     assert.deepEqual([...f.hashes.keys()], ["SHA-256", "SHA-1", "MD5", "CRC32"]);
-    assert.deepEqual(f.hashes.get("SHA-256"), { kind: "X", verb: "XSHA256" });
+    assert.deepEqual(f.hashes.get("SHA-256"), { kind: "HASH" });
     assert.equal(f.hashSelected, "SHA-1");
+  });
+  await t.step("X-commands where HASH lacks the algorithm", () => {
+    const f = parseFeatures(feat("HASH SHA-1*", "XSHA256", "XCRC"));
+    assert.deepEqual([...f.hashes.entries()], [
+      ["SHA-256", { kind: "X", verb: "XSHA256" }],
+      ["SHA-1", { kind: "HASH" }],
+      ["CRC32", { kind: "X", verb: "XCRC" }],
+    ]);
   });
   await t.step("HASH only (the draft): best first, the selected one marked", () => {
     const f = parseFeatures(feat("HASH SHA-256*;SHA-1;MD5", "SIZE"));

@@ -25,7 +25,17 @@ export async function hashFile(
   let reply: string;
   let command: string;
   if (how.kind === "X") {
-    command = `${how.verb} ${server}`;
+    // The X-commands read `path [start end]`: a path with whitespace is quoted (proftpd's
+    // mod_digest reads `"a b.txt"`); one that also holds a quote cannot be written.
+    const spaced = /\s/.test(server);
+    if (spaced && server.includes('"')) {
+      throw new FtpError(
+        `Cannot hash "${server}" with ${how.verb}: a path holding both a space and a quote ` +
+          `cannot be written for it`,
+        { command: how.verb, transient: false, meaning: "unsupported" },
+      );
+    }
+    command = `${how.verb} ${spaced ? `"${server}"` : server}`;
     reply = (await session.send(command)).message;
   } else {
     command = `HASH ${server}`;

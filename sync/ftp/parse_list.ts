@@ -56,8 +56,13 @@ export function nameRefusal(name: string): string | undefined {
   return undefined;
 }
 
+/** One LIST line, Unix or DOS style, its time as written (no name rules, no offset). */
+export function parseListLine(line: string, nowMs: number): RemoteEntry | "skip" | undefined {
+  return isDosLine(line) ? parseDosListLine(line) : parseUnixListLine(line, nowMs);
+}
+
 /** The lines of a listing: split at CRLF when it uses CRLF, else at LF. */
-function listingLines(text: string): string[] {
+export function listingLines(text: string): string[] {
   return text.includes("\r\n") ? text.split("\r\n") : text.split("\n");
 }
 
@@ -84,11 +89,7 @@ export function parseListing(
   };
   for (const line of listingLines(text)) {
     if (line.trim() === "") continue;
-    const parsed = format === "mlsd"
-      ? parseMlsdLine(line)
-      : isDosLine(line)
-      ? parseDosListLine(line)
-      : parseUnixListLine(line, serverNow);
+    const parsed = format === "mlsd" ? parseMlsdLine(line) : parseListLine(line, serverNow);
     if (parsed === undefined) {
       // "total 12" and similar summary lines are not entries.
       if (format === "list" && /^total\s+\d+/i.test(line)) continue;

@@ -14,7 +14,7 @@ import { FtpError, meaningOf, toFtpError } from "./errors.ts";
 import type { FtpSession } from "./ftp_session.ts";
 import { formatFtpTimestamp } from "./ftp_time.ts";
 import { uploadBytes } from "./ftp_transfers.ts";
-import { parseListing } from "./parse_list.ts";
+import { listingLines, parseListLine } from "./parse_list.ts";
 import { parseFacts } from "./parse_mlsd.ts";
 import { deriveServerTime, type ProbeObservation } from "./server_time.ts";
 import type { ProbeResult } from "./server_time_state.ts";
@@ -84,10 +84,11 @@ export async function probeServerTime(
     }
     const listed = await client.listRaw(`LIST ${server}`).catch(() => "");
     roundTrips += 2;
-    const entry = parseListing(listed, "list", { nowMs: seen.afterMs }).find((e) =>
-      e.name === name || e.name.endsWith(`/${name}`)
-    );
-    if (entry?.mtimeMs !== undefined) {
+    // pure-ftpd names the file as it was asked (`/dir/.ftp-clone...`): no name rules here.
+    const entry = listingLines(listed)
+      .map((line) => parseListLine(line, seen.afterMs!))
+      .find((e) => typeof e === "object" && (e.name === name || e.name.endsWith(`/${name}`)));
+    if (typeof entry === "object" && entry.mtimeMs !== undefined) {
       seen.list = {
         mtimeMs: entry.mtimeMs,
         precisionMs: entry.mtimePrecisionMs,
