@@ -22,7 +22,7 @@ import {
   type TestServer,
 } from "../support/ftp_servers.ts";
 import { startHostileServer } from "../support/hostile_ftp_server.ts";
-import { optionsFor, putBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, putBytes } from "./ftp_layer_support.ts";
 
 /** Connections sharing one profile (as a section's pool does). */
 function connector(srv: TestServer): () => Promise<FtpRemoteFs> {

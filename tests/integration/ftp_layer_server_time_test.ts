@@ -21,7 +21,7 @@ import {
   type TestServer,
 } from "../support/ftp_servers.ts";
 import type { LabNeed } from "../support/ftp_server_availability.ts";
-import { optionsFor } from "./ftp_layer_cases.ts";
+import { optionsFor } from "./ftp_layer_support.ts";
 
 /** The offset (minutes east of UTC) of a zone now, from the client's ICU data. */
 function zoneOffsetMinutes(timeZone: string, at = Date.now()): number {

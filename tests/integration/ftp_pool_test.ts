@@ -6,7 +6,7 @@ import {
   type ServerKind,
   startServer,
 } from "../support/ftp_servers.ts";
-import { fetchBytes, optionsFor, pseudoRandomBytes, putBytes } from "./ftp_layer_cases.ts";
+import { fetchBytes, optionsFor, pseudoRandomBytes, putBytes } from "./ftp_layer_support.ts";
 
 // Beyond the limit: vsftpd "421 There are too many connections from your internet address",
 // pure-ftpd "421 Too many connections", proftpd "530 Sorry, the maximum number of clients".

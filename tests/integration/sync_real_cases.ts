@@ -18,7 +18,7 @@ import {
   type TlsMode,
 } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const TYPES: Record<TlsMode, SectionConfig["type"]> = {
   plain: "ftp",

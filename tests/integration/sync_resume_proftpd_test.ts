@@ -11,7 +11,7 @@ import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { type PassOutcome, runPass } from "../../sync/pass.ts";
 import { ignoreUnlessServer, startServer, type TestServer } from "../support/ftp_servers.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const MIB = 1024 * 1024;
 const SIZE = 64 * MIB;

@@ -13,7 +13,7 @@ import type { PassReport } from "../../sync/types.ts";
 import { type ServerOptions, startServer, type TestServer } from "../support/ftp_servers.ts";
 import type { LabNeed } from "../support/ftp_server_availability.ts";
 import { type MountedFs, mountExfat } from "../support/local_fs_mounts.ts";
-import { optionsFor } from "../integration/ftp_layer_cases.ts";
+import { optionsFor } from "../integration/ftp_layer_support.ts";
 
 /** A server (and local file system) as users have it. */
 export interface Variant {
