@@ -14,7 +14,7 @@
  * empty listing without `.` costs a CWD to tell an empty directory from a missing one.
  * @module
  */
-import { FtpError, toFtpError } from "./errors.ts";
+import { FtpError, replyOf, toFtpError } from "./errors.ts";
 import type { FtpSession } from "./ftp_session.ts";
 import { parseListing } from "./parse_list.ts";
 import type { ListOptions, RemoteEntry } from "./remote_fs.ts";
@@ -89,7 +89,7 @@ async function listUnix(session: FtpSession, dir: string): Promise<string> {
     if (takesOptions !== undefined || !refused) throw error;
     // Maybe `-a` was read as a path: without the option (a failure here is the real one).
     const plain = await list("");
-    profile.learn("listOptions", false, `"LIST -a" answered "${error.message}"`);
+    profile.learn("listOptions", false, `"LIST -a" answered "${replyOf(error)}"`);
     if (!hasEntries(plain)) await exists();
     return plain;
   }

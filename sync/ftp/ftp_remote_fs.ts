@@ -10,7 +10,7 @@
  * the time probe (once per server every few hours).
  * @module
  */
-import { FtpError, toFtpError } from "./errors.ts";
+import { FtpError, replyOf, toFtpError } from "./errors.ts";
 import { type FtpSession, notImplemented, unsupported } from "./ftp_session.ts";
 import { listDirectory } from "./ftp_list.ts";
 import { hashFile, type HashSelection } from "./ftp_hash.ts";
@@ -82,10 +82,15 @@ export class FtpRemoteFs implements RemoteFs {
     const session = this.#session;
     const server = session.path(path);
     let mtimeMs: number | undefined;
-    await downloadToFile(session, server, localPath, options, (timeVal) => {
-      mtimeMs = mdtmToUtc(session, timeVal);
-      if (mtimeMs !== undefined) this.#setTrust.readBack(server, mtimeMs);
-    });
+    await this.#resumable(
+      options,
+      `the download of "${server}"`,
+      () =>
+        downloadToFile(session, server, localPath, options, (timeVal) => {
+          mtimeMs = mdtmToUtc(session, timeVal);
+          if (mtimeMs !== undefined) this.#setTrust.readBack(server, mtimeMs);
+        }),
+    );
     if (options.onMtime === undefined) return;
     mtimeMs ??= await readMtime(session, server, this.#setTrust).catch(() => undefined);
     if (mtimeMs !== undefined) options.onMtime(mtimeMs);
@@ -93,7 +98,30 @@ export class FtpRemoteFs implements RemoteFs {
 
   /** Upload a local file (APPE from `startAt` when given). */
   uploadFromFile(localPath: string, path: string, options: TransferOptions = {}): Promise<void> {
-    return uploadFromFile(this.#session, localPath, this.#session.path(path), options);
+    const server = this.#session.path(path);
+    return this.#resumable(
+      options,
+      `the upload of "${server}"`,
+      () => uploadFromFile(this.#session, localPath, server, options),
+    );
+  }
+
+  /**
+   * A transfer that may resume (`startAt` > 0: REST, or APPE): refused at once, with meaning
+   * `unsupported`, on a server that cannot resume; a server without FEAT that answers 500/502
+   * teaches it (once, for the server).
+   */
+  async #resumable(options: TransferOptions, what: string, fn: () => Promise<void>) {
+    if ((options.startAt ?? 0) === 0) return await fn();
+    const profile = this.#session.profile;
+    if (!this.capabilities.restStream) throw unsupported(`resume ${what}`, "REST");
+    try {
+      await fn();
+    } catch (error) {
+      if (!notImplemented(error) || profile.features?.rest === true) throw error;
+      profile.learn("rest", false, replyOf(error));
+      throw unsupported(`resume ${what}`, "REST");
+    }
   }
 
   /**
@@ -122,9 +150,9 @@ export class FtpRemoteFs implements RemoteFs {
         (parentOf(src) === parentOf(dst) && await this.#exists(src) === true &&
           await this.#exists(dst) === false);
       if (!refusesRenames) throw e;
-      session.profile.learn("renames", false, e.message);
+      session.profile.learn("renames", false, replyOf(e));
       throw new FtpError(
-        `Cannot rename "${src}" to "${dst}": the server refuses renames (${e.message})`,
+        `Cannot rename "${src}" to "${dst}": the server refuses renames (${replyOf(e)})`,
         { code: e.code, command, transient: false, meaning: "unsupported", cause: e },
       );
     }
@@ -192,7 +220,7 @@ export class FtpRemoteFs implements RemoteFs {
       return await session.run(`SIZE ${server}`, () => session.client.size(server));
     } catch (error) {
       if (notImplemented(error) && session.profile.features?.size !== true) {
-        session.profile.learn("size", false, (error as Error).message);
+        session.profile.learn("size", false, replyOf(error));
         throw unsupported(`read the size of "${server}"`, "SIZE");
       }
       throw error;

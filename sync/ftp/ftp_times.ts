@@ -5,7 +5,7 @@
  * read it as local time).
  * @module
  */
-import { toFtpError } from "./errors.ts";
+import { replyOf, toFtpError } from "./errors.ts";
 import { type FtpSession, notImplemented, unsupported } from "./ftp_session.ts";
 import { formatFtpTimestamp, parseFtpTimestamp } from "./ftp_time.ts";
 import { FtpError } from "./errors.ts";
@@ -34,7 +34,7 @@ export async function readMtime(
     reply = await session.send(command);
   } catch (error) {
     if (notImplemented(error) && session.profile.features?.mdtm !== true) {
-      session.profile.learn("mdtm", false, (error as Error).message);
+      session.profile.learn("mdtm", false, replyOf(error));
       throw unsupported(`read the time of "${server}"`, command);
     }
     throw error;
@@ -97,7 +97,7 @@ export async function writeMtime(
         throw e;
       }
     }
-    profile.learn("mdtmWrite", false, e.message);
+    profile.learn("mdtmWrite", false, replyOf(e));
     return false;
   }
   profile.learn("mdtmWrite", true);

@@ -110,7 +110,9 @@ export async function nativeTransfer(
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === "number" && code >= 500) throw new PassiveRefused(String(error));
+    if (typeof code === "number" && code >= 500) {
+      throw new PassiveRefused(error instanceof Error ? error.message : String(error));
+    }
     throw error;
   }
   // May throw (e.g. a refused CWD): the transfer command is then never sent.

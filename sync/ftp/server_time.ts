@@ -231,7 +231,7 @@ export function describeServerTime(
   }
   const parts = [`LIST in ${frame(o.list)}`];
   if (offered.mlsd && record.measured?.mlsd !== false) parts.push(`MLSD in ${frame(o.mlsd)}`);
-  parts.push(`MDTM in ${frame(o.mdtm)}`);
+  if (record.measured?.mdtm !== false) parts.push(`MDTM in ${frame(o.mdtm)}`);
   if (record.measured?.set) parts.push(`times set in ${frame(o.set)}`);
   return `${parts.join(", ")}; clock ${formatSkew(record.skewMs, record.skewPrecisionMs)}`;
 }

@@ -97,7 +97,11 @@ export async function probeServerTime(
     }
     // Set a known time (a day back) in the frame the reads showed, read it back, delete.
     const readVia = seen.mdtm !== undefined ? "mdtm" : seen.mlst !== undefined ? "mlsd" : undefined;
-    const setVerb = caps.mfmt ? "MFMT" : profile.quirk("mdtmWrite") !== false ? "MDTM" : undefined;
+    const setVerb = caps.mfmt
+      ? "MFMT"
+      : caps.mdtm && profile.quirk("mdtmWrite") !== false
+      ? "MDTM"
+      : undefined;
     const batch: string[] = [];
     const sent = formatFtpTimestamp(seen.afterMs - DAY_MS);
     if (setVerb !== undefined && readVia !== undefined) {

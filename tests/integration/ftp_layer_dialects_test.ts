@@ -161,6 +161,10 @@ Deno.test({
           let told: number | undefined;
           await remote.downloadToFile("/f.txt", join(dir, "f"), { onMtime: (ms) => told = ms });
           assert.equal(told, undefined, "no MDTM: no time told");
+          await assert.rejects(
+            remote.downloadToFile("/f.txt", join(dir, "f"), { startAt: 2 }),
+            unsupported,
+          );
           await Deno.remove(dir, { recursive: true });
           // Setting a time: MFMT absent; the two-argument MDTM is tried once, then never again.
           assert.equal(await remote.setMtime("/f.txt", Date.UTC(2025, 0, 1)), false);
