@@ -53,7 +53,7 @@ export async function probeServerTime(
   const client = session.client;
   const profile = session.profile;
   const name = probeName();
-  const path = dir.replace(/\/+$/, "") + "/" + name;
+  const path = dir.endsWith("/") ? dir + name : `${dir}/${name}`;
   const server = session.path(path);
   const started = performance.now();
   let roundTrips = 0;
