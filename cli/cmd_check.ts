@@ -8,7 +8,7 @@ import { access } from "node:fs/promises";
 import { getLogger } from "@logtape/logtape";
 import { Command } from "commander";
 import type { SectionConfig } from "../config/mod.ts";
-import { connectRemoteFs, describeStoredServerTime } from "../sync/mod.ts";
+import { connectRemoteFs, describeStoredServerTime, ServerProfiles } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
@@ -56,10 +56,12 @@ export async function runCheck(ctx: CliContext, _args: CheckArgs): Promise<numbe
     `Configuration "${config.path}" is valid: ` +
       (count === 0 ? "no [FTPn] section" : `${count} section${count === 1 ? "" : "s"}`) + ".",
   );
+  // What the servers teach is logged at debug: check reports its own findings, writes nothing.
+  const profiles = new ServerProfiles({ quiet: true });
   const verdicts = await mapLimited(
     config.sections,
     Math.max(1, config.service.concurrentSynchronisations),
-    checkSection,
+    (section) => checkSection(section, profiles),
   );
   let failed = false;
   for (const { section, reasons } of verdicts) {
@@ -92,7 +94,10 @@ function describeSuccess(section: SectionConfig): string {
 }
 
 /** Runs every check of one section; never throws. */
-async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
+async function checkSection(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<SectionVerdict> {
   const log = getLogger(["ftp-clone", section.name, "check"]);
   const reasons: string[] = [];
   log.debug("Checking Local_dir {dir}", { dir: section.localDir });
@@ -105,7 +110,7 @@ async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
       url: serverUrl(section),
       dir: section.remoteDir,
     });
-    const remote = await checkRemoteDir(section);
+    const remote = await checkRemoteDir(section, profiles);
     if (remote !== undefined) reasons.push(remote);
   }
   return { section, reasons };
@@ -135,12 +140,16 @@ async function checkLocalDir(section: SectionConfig): Promise<string | undefined
 }
 
 /** Why the server or Remote_dir is unusable, or undefined. Only this opens a connection. */
-async function checkRemoteDir(section: SectionConfig): Promise<string | undefined> {
+async function checkRemoteDir(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<string | undefined> {
   let remote: Awaited<ReturnType<typeof connectRemoteFs>>;
   try {
     remote = await connectRemoteFs({
       ...connectOptionsOf(section),
       timeoutMs: CHECK_CONNECT_TIMEOUT_MS,
+      profiles,
     });
   } catch (error) {
     return `Login to ${serverUrl(section)} failed: ${errorMessage(error)}`;

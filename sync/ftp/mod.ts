@@ -12,5 +12,5 @@ export { FtpRemoteFs } from "./ftp_remote_fs.ts";
 export { ConnectionBudget, ConnectionBudgets, FtpPool, type FtpPoolOptions } from "./pool.ts";
 export { type ServerKey, serverLabel, ServerProfiles } from "./server_profile.ts";
 export { describeServerTime, type ServerTimeRecord } from "./server_time.ts";
-export { readServerTimes, type StoredServerTime } from "./server_time_store.ts";
+export { readServerTimes, type StoredServerTime } from "./server_store.ts";
 export { describeStoredServerTime } from "./server_time_report.ts";

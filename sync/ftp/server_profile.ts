@@ -6,13 +6,17 @@
  * once, a refused command is never sent again.
  *
  * Each fact is logged once, when it is learned (info; a refused rename at warning), and again
- * only when it changes. A connection whose greeting's first line differs from the one the
- * profile was learned with is another server (replaced or upgraded): the profile starts over.
+ * only when it changes, also across runs: what was logged is kept in the state directory
+ * (`server_store.ts`), and a new process that learns the same again logs it at debug (it still
+ * learns everything itself: what is stored never decides what is sent). A connection whose
+ * greeting's first line differs from the one the profile was learned with is another server
+ * (replaced or upgraded): the profile starts over.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import type { ServerFeatures } from "./features.ts";
 import type { HashAlgorithm, RemoteCapabilities } from "./remote_fs.ts";
+import { readServerFacts, saveServerFacts, type StoredFacts } from "./server_store.ts";
 import { ServerTimeState } from "./server_time_state.ts";
 
 /** Which server and account a profile is about. */
@@ -68,6 +72,12 @@ const QUIRK_TEXT: {
   rest: (v) => v ? "resumes transfers (REST)" : "cannot resume transfers (REST refused)",
 };
 
+/** Where a profile keeps what it logged (undefined: nowhere, every fact is new). */
+interface FactsStore {
+  load(): StoredFacts | undefined;
+  save(facts: StoredFacts): void;
+}
+
 /** One server's profile. Get it from {@linkcode ServerProfiles}. */
 export class ServerProfile {
   readonly key: ServerKey;
@@ -81,11 +91,51 @@ export class ServerProfile {
   /** The server's time, learned once and shared (see `server_time_state.ts`). */
   readonly time: ServerTimeState;
   readonly #log = getLogger(["ftp-clone", "server"]);
+  readonly #store: FactsStore | undefined;
+  /** What the state directory says was logged before (read once). */
+  #logged: StoredFacts | undefined;
+  #loaded = false;
+  /** Log learned facts at debug only (`check`, which reports its own findings). */
+  readonly #quiet: boolean;
 
-  constructor(key: ServerKey, time: ServerTimeState) {
+  constructor(
+    key: ServerKey,
+    time: ServerTimeState,
+    options: { store?: FactsStore | undefined; quiet?: boolean } = {},
+  ) {
     this.key = key;
     this.label = serverLabel(key);
     this.time = time;
+    this.#store = options.store;
+    this.#quiet = options.quiet ?? false;
+  }
+
+  /** What was logged before, by this process or an earlier one. */
+  #previously(): StoredFacts {
+    if (!this.#loaded) {
+      this.#loaded = true;
+      try {
+        this.#logged = this.#store?.load();
+      } catch {
+        // Unreadable: everything is logged as new.
+      }
+    }
+    this.#logged ??= { quirks: {} };
+    return this.#logged;
+  }
+
+  /** Records what was just logged (the state directory is best effort here). */
+  #remember(change: (facts: StoredFacts) => void): boolean {
+    const facts = this.#previously();
+    const before = JSON.stringify(facts);
+    change(facts);
+    if (JSON.stringify(facts) === before) return false;
+    try {
+      this.#store?.save(facts);
+    } catch {
+      // Logged again by the next process: no harm.
+    }
+    return true;
   }
 
   /**
@@ -113,16 +163,15 @@ export class ServerProfile {
     return this.#features;
   }
 
-  /** Stores FEAT (logged once at info). */
+  /** Stores FEAT (logged at info when new or changed since it was last logged). */
   setFeatures(features: ServerFeatures): void {
-    const before = this.#features?.summary;
     this.#features = features;
     this.#capabilities = undefined;
-    if (before === features.summary) return;
-    this.#log.info("Server {server} offers: {features}", {
-      server: this.label,
-      features: features.summary,
-    });
+    const changed = this.#remember((f) => f.features = features.summary);
+    const properties = { server: this.label, features: features.summary };
+    const message = "Server {server} offers: {features}";
+    if (changed && !this.#quiet) this.#log.info(message, properties);
+    else this.#log.debug(message, properties);
   }
 
   /** A quirk as learned so far (undefined: not known). */
@@ -138,9 +187,11 @@ export class ServerProfile {
     if (this.#quirks[name] === value) return;
     this.#quirks[name] = value;
     this.#capabilities = undefined;
+    const changed = this.#remember((f) => f.quirks[name] = value);
     const message = `Server {server} ${QUIRK_TEXT[name](value)}${detail ? " ({detail})" : ""}`;
     const properties = { server: this.label, ...(detail ? { detail } : {}) };
-    if (name === "renames" && !value) this.#log.warn(message, properties);
+    if (!changed || this.#quiet) this.#log.debug(message, properties);
+    else if (name === "renames" && !value) this.#log.warn(message, properties);
     else this.#log.info(message, properties);
   }
 
@@ -173,21 +224,24 @@ export class ServerProfiles {
   readonly #profiles = new Map<string, ServerProfile>();
   readonly #stateDir: () => string | undefined;
   readonly #now: () => number;
+  readonly #quiet: boolean;
 
   /**
    * `stateDir`: where server times are kept between runs (undefined: in memory only; a function:
    * read when needed, for a service whose configuration is reloaded); `now`: our clock, ms since
-   * the epoch.
+   * the epoch; `quiet`: learned facts are logged at debug only (`check` reports its own).
    */
   constructor(
     options: {
       stateDir?: string | (() => string | undefined) | undefined;
       now?: () => number;
+      quiet?: boolean;
     } = {},
   ) {
     const dir = options.stateDir;
     this.#stateDir = typeof dir === "function" ? dir : () => dir;
     this.#now = options.now ?? Date.now;
+    this.#quiet = options.quiet ?? false;
   }
 
   /** The profile of a server and user, created empty on first use. */
@@ -195,9 +249,22 @@ export class ServerProfiles {
     const id = `${key.host}:${key.port}:${key.user}`;
     let profile = this.#profiles.get(id);
     if (profile === undefined) {
+      const label = serverLabel(key);
+      const stateDir = this.#stateDir;
+      const store: FactsStore = {
+        load: () => {
+          const dir = stateDir();
+          return dir === undefined ? undefined : readServerFacts(dir, label);
+        },
+        save: (facts) => {
+          const dir = stateDir();
+          if (dir !== undefined) saveServerFacts(dir, label, facts);
+        },
+      };
       profile = new ServerProfile(
         key,
-        new ServerTimeState(serverLabel(key), { stateDir: this.#stateDir, now: this.#now }),
+        new ServerTimeState(label, { stateDir, now: this.#now }),
+        { store, quiet: this.#quiet },
       );
       this.#profiles.set(id, profile);
     }

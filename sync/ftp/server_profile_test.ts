@@ -12,7 +12,7 @@ function captureLogs(): string[] {
         lines.push(`${r.level} ${r.message.map((p, i) => i % 2 ? String(p) : p).join("")}`),
     },
     loggers: [
-      { category: ["ftp-clone"], sinks: ["mem"], lowestLevel: "debug" },
+      { category: ["ftp-clone"], sinks: ["mem"], lowestLevel: "info" },
       { category: ["logtape", "meta"], sinks: ["mem"], lowestLevel: "warning" },
     ],
   });
@@ -79,4 +79,35 @@ Deno.test("without FEAT, SIZE and MDTM are tried until a 500 says no", () => {
   assert.equal(bare.capabilities().size, true, "nothing known yet");
   bare.learn("size", false);
   assert.equal(bare.capabilities().size, false);
+});
+
+Deno.test("a new process logs at info only what changed since the last run (state directory)", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines = captureLogs();
+  try {
+    const key = { host: "h", port: 21, user: "u" };
+    const feat = parseFeatures("211-Features:\n EPSV\n MDTM\n SIZE\n211 End");
+    const first = new ServerProfiles({ stateDir: dir }).get(key);
+    first.setFeatures(feat);
+    first.learn("listOptions", true);
+    assert.equal(lines.length, 2);
+    // The next run learns the same: nothing at info; then a change: logged.
+    const second = new ServerProfiles({ stateDir: dir }).get(key);
+    second.setFeatures(feat);
+    second.learn("listOptions", true);
+    assert.equal(lines.length, 2);
+    second.learn("epsv", false, "500 EPSV not understood");
+    assert.equal(lines.length, 3);
+    const third = new ServerProfiles({ stateDir: dir }).get(key);
+    third.setFeatures(parseFeatures("211-Features:\n EPSV\n MDTM\n SIZE\n MFMT\n211 End"));
+    assert.match(lines.at(-1) ?? "", /offers: MFMT, SIZE, MDTM, EPSV/);
+    // `check` (quiet): nothing at info.
+    const quiet = new ServerProfiles({ quiet: true }).get(key);
+    quiet.setFeatures(feat);
+    quiet.learn("renames", false);
+    assert.equal(lines.length, 4);
+  } finally {
+    resetSync();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

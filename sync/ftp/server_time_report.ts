@@ -5,7 +5,7 @@
  */
 import { type ServerKey, serverLabel } from "./server_profile.ts";
 import { configuredOffset, describeServerTime } from "./server_time.ts";
-import { readServerTime } from "./server_time_store.ts";
+import { readServerTime } from "./server_store.ts";
 
 /**
  * `LIST in UTC+05:30, MDTM in UTC+05:30, times set in UTC+05:30; clock in step with ours

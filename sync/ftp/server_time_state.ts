@@ -13,7 +13,7 @@ import {
   type ServerTimeRecord,
   timeChanged,
 } from "./server_time.ts";
-import { readServerTime, saveServerTime } from "./server_time_store.ts";
+import { readServerTime, saveServerTime } from "./server_store.ts";
 
 /** A measurement is repeated once it is older than this (ms): 3 hours. */
 export const REMEASURE_MS = 3 * 3_600_000;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import { configuredOffset, type ServerTimeRecord } from "./server_time.ts";
 import { type ProbeResult, REMEASURE_MS, ServerTimeState } from "./server_time_state.ts";
-import { readServerTimes, saveServerTime, serverTimesPath } from "./server_time_store.ts";
+import { readServerTimes, saveServerTime, serversPath } from "./server_store.ts";
 
 function captureLogs(): string[] {
   const lines: string[] = [];
@@ -112,19 +112,19 @@ Deno.test("server time: a missing directory or a dropped connection changes noth
   assert.equal(thrown.source, "assumed");
 });
 
-Deno.test("the server-times file: a damaged file or entry is ignored", async () => {
+Deno.test("the servers file: a damaged file or entry is ignored", async () => {
   const dir = await Deno.makeTempDir();
   try {
     assert.deepEqual(readServerTimes(dir), []);
-    await Deno.writeTextFile(serverTimesPath(dir), "{not json");
+    await Deno.writeTextFile(serversPath(dir), "{not json");
     assert.deepEqual(readServerTimes(dir), []);
     const result = measured(330);
     assert.ok(result.ok);
     saveServerTime(dir, "a@h:21", result.record);
-    assert.equal((await Deno.stat(serverTimesPath(dir))).mode! & 0o777, 0o600);
-    const text = JSON.parse(await Deno.readTextFile(join(dir, "server-times.json")));
-    text.servers["b@h:21"] = { offsetMinutes: { list: "x" } };
-    await Deno.writeTextFile(serverTimesPath(dir), JSON.stringify(text));
+    assert.equal((await Deno.stat(serversPath(dir))).mode! & 0o777, 0o600);
+    const text = JSON.parse(await Deno.readTextFile(join(dir, "servers.json")));
+    text.servers["b@h:21"] = { time: { offsetMinutes: { list: "x" } } };
+    await Deno.writeTextFile(serversPath(dir), JSON.stringify(text));
     assert.deepEqual(readServerTimes(dir).map((s) => s.server), ["a@h:21"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
