@@ -10,7 +10,12 @@ import type { ExcludeFn } from "./exclude.ts";
 import { isTemporaryName } from "./exclude.ts";
 import { checkRemoteName } from "./names.ts";
 import type { RemoteRefresh, StoredRow } from "./baseline_store.ts";
-import { decideTime, type ServerClock, withExactTime } from "./remote_times.ts";
+import {
+  decideTime,
+  type ServerClock,
+  UNMEASURED_SKEW_MARGIN_MS,
+  withExactTime,
+} from "./remote_times.ts";
 import type { Entry } from "./types.ts";
 
 const DAY_MS = 86_400_000;
@@ -248,4 +253,36 @@ export class RemoteDirLister {
     });
     return out;
   }
+}
+
+/** Options of {@linkcode listRemote}. */
+export type ListRemoteOptions = Omit<RemoteListerOptions, "rootDir" | "clock"> & {
+  clock?: ServerClock;
+};
+
+/**
+ * Lists `rootDir` recursively into one map, without a baseline (tools and tests; a pass walks
+ * with `walk.ts`). Directories that cannot be listed as not found are left out, with a warning.
+ */
+export async function listRemote(
+  pool: RemoteFsPool,
+  rootDir: string,
+  options: ListRemoteOptions,
+): Promise<Map<string, Entry>> {
+  const lister = new RemoteDirLister(pool, {
+    clock: { skewMs: 0, marginMs: UNMEASURED_SKEW_MARGIN_MS },
+    ...options,
+    rootDir,
+  });
+  const listing = new Map<string, Entry>();
+  const pending = [""];
+  while (pending.length > 0) {
+    const listed = await lister.list(pending.pop()!, new Map());
+    if (listed === UNLISTABLE) continue;
+    for (const entry of listed) {
+      listing.set(entry.path, entry);
+      if (entry.kind === "dir") pending.push(entry.path);
+    }
+  }
+  return listing;
 }

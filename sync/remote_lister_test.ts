@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
+import { listRemote, RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
 import type { StoredRow } from "./baseline_store.ts";
 import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
@@ -18,30 +18,26 @@ interface ListOptions {
 }
 
 /** Every entry under `root`, one directory at a time as the walk asks. */
-async function listAll(
-  pool: RemoteFsPool,
-  root: string,
-  o: ListOptions,
-): Promise<Map<string, Entry>> {
+function listAll(pool: RemoteFsPool, root: string, o: ListOptions): Promise<Map<string, Entry>> {
+  if (o.rows === undefined) {
+    return listRemote(pool, root, {
+      now: o.now,
+      exclude: o.exclude ?? (() => false),
+      onWarning: o.onWarning ?? (() => {}),
+    });
+  }
+  const rows = o.rows;
   const lister = new RemoteDirLister(pool, {
     rootDir: root,
     now: o.now,
     clock: CLOCK,
-    exclude: o.exclude ?? (() => false),
-    onWarning: o.onWarning ?? (() => {}),
+    exclude: () => false,
+    onWarning: () => {},
     ...(o.onRefresh === undefined ? {} : { onRefresh: o.onRefresh }),
   });
-  const out = new Map<string, Entry>();
-  const pending = [""];
-  while (pending.length > 0) {
-    const listed = await lister.list(pending.pop()!, o.rows ?? new Map());
-    if (listed === UNLISTABLE) continue;
-    for (const entry of listed) {
-      out.set(entry.path, entry);
-      if (entry.kind === "dir") pending.push(entry.path);
-    }
-  }
-  return out;
+  return lister.list("", rows).then((listed) =>
+    new Map(listed === UNLISTABLE ? [] : listed.map((e) => [e.path, e]))
+  );
 }
 
 Deno.test("RemoteDirLister", async (t) => {

@@ -99,8 +99,9 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
   };
   // The baseline's directories, by parent: a directory deleted on both sides (or never listed)
   // is still walked, so that its rows become deletions.
+  const allBaselineDirs = sides.baseline.directories();
   const baselineDirs = new Map<string, string[]>();
-  for (const dir of sides.baseline.directories()) {
+  for (const dir of allBaselineDirs) {
     const parent = parentOf(dir);
     const list = baselineDirs.get(parent);
     if (list === undefined) baselineDirs.set(parent, [dir]);
@@ -156,7 +157,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
       }
       const walkLocal = l?.kind === "dir";
       const walkRemote = r?.kind === "dir";
-      const inBaseline = baselineDirs.has(path);
+      const inBaseline = allBaselineDirs.has(path);
       // An excluded directory that neither side lists holds only excluded rows: no deletions.
       if (walkLocal || walkRemote || (inBaseline && !isExcluded(path, "dir"))) {
         next.push({ dir: path, local: walkLocal, remote: walkRemote });
