@@ -48,25 +48,33 @@ function rootsKey(roots: BaselineRoots): string {
   return JSON.stringify([roots.server, roots.port, roots.user, roots.remoteDir, roots.localDir]);
 }
 
-/** A `files` row as read (version 2; a version 1 row lacks the last five). */
+/** The columns of a row as read, named in camel case (version 1 lacks the last four). */
+const V1_COLUMNS = `path, kind, local_kind AS localKind, local_size AS localSize,
+  local_mtime AS localMtime, local_precision AS localPrecision, local_raw AS localRaw,
+  remote_kind AS remoteKind, remote_size AS remoteSize, remote_mtime AS remoteMtime,
+  remote_precision AS remotePrecision, remote_raw AS remoteRaw, remote_seen_ms AS remoteSeenMs`;
+const COLUMNS = `${V1_COLUMNS}, remote_verified_ms AS remoteVerifiedMs, local_dev AS localDev,
+  local_ino AS localIno, remote_unique AS remoteUnique`;
+
+/** A `files` row as read. */
 interface FileRowData {
   path: string;
   kind: string;
-  local_kind: string;
-  local_size: number;
-  local_mtime: number;
-  local_precision: number;
-  local_raw: string;
-  remote_kind: string;
-  remote_size: number;
-  remote_mtime: number;
-  remote_precision: number;
-  remote_raw: string;
-  remote_seen_ms: number;
-  remote_verified_ms?: number;
-  local_dev?: number | null;
-  local_ino?: number | null;
-  remote_unique?: string | null;
+  localKind: string;
+  localSize: number;
+  localMtime: number;
+  localPrecision: number;
+  localRaw: string;
+  remoteKind: string;
+  remoteSize: number;
+  remoteMtime: number;
+  remotePrecision: number;
+  remoteRaw: string;
+  remoteSeenMs: number;
+  remoteVerifiedMs?: number;
+  localDev?: number | null;
+  localIno?: number | null;
+  remoteUnique?: string | null;
 }
 
 function kindOf(value: string): "file" | "dir" {
@@ -76,29 +84,29 @@ function kindOf(value: string): "file" | "dir" {
 function storedFromData(data: FileRowData): StoredRow {
   const local: Entry = {
     path: data.path,
-    kind: kindOf(data.local_kind),
-    size: data.local_size,
-    mtimeMs: data.local_mtime,
-    mtimePrecisionMs: data.local_precision,
-    rawTime: data.local_raw,
+    kind: kindOf(data.localKind),
+    size: data.localSize,
+    mtimeMs: data.localMtime,
+    mtimePrecisionMs: data.localPrecision,
+    rawTime: data.localRaw,
   };
-  if (data.local_dev !== undefined && data.local_dev !== null) local.dev = data.local_dev;
-  if (data.local_ino !== undefined && data.local_ino !== null) local.ino = data.local_ino;
+  if (data.localDev !== undefined && data.localDev !== null) local.dev = data.localDev;
+  if (data.localIno !== undefined && data.localIno !== null) local.ino = data.localIno;
   const remote: Entry = {
     path: data.path,
-    kind: kindOf(data.remote_kind),
-    size: data.remote_size,
-    mtimeMs: data.remote_mtime,
-    mtimePrecisionMs: data.remote_precision,
-    rawTime: data.remote_raw,
+    kind: kindOf(data.remoteKind),
+    size: data.remoteSize,
+    mtimeMs: data.remoteMtime,
+    mtimePrecisionMs: data.remotePrecision,
+    rawTime: data.remoteRaw,
   };
-  if (data.remote_unique !== undefined && data.remote_unique !== null) {
-    remote.unique = data.remote_unique;
+  if (data.remoteUnique !== undefined && data.remoteUnique !== null) {
+    remote.unique = data.remoteUnique;
   }
   return {
     row: { path: data.path, kind: kindOf(data.kind), local, remote },
-    seenMs: data.remote_seen_ms,
-    verifiedMs: data.remote_verified_ms ?? data.remote_seen_ms,
+    seenMs: data.remoteSeenMs,
+    verifiedMs: data.remoteVerifiedMs ?? data.remoteSeenMs,
   };
 }
 
@@ -107,7 +115,8 @@ function readRows(db: DatabaseSync): LoadedBaseline {
   const baseline = new Map<string, BaselineRow>();
   const remoteSeenMs = new Map<string, number>();
   const remoteVerifiedMs = new Map<string, number>();
-  for (const data of db.prepare("SELECT * FROM files").iterate() as Iterable<unknown>) {
+  const columns = storedVersion(db) < SCHEMA_VERSION ? V1_COLUMNS : COLUMNS;
+  for (const data of db.prepare(`SELECT ${columns} FROM files`).iterate() as Iterable<unknown>) {
     const stored = storedFromData(data as FileRowData);
     baseline.set(stored.row.path, stored.row);
     remoteSeenMs.set(stored.row.path, stored.seenMs);
@@ -211,7 +220,7 @@ class SqliteBaselineSource implements BaselineSource {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#children = db.prepare("SELECT * FROM files WHERE parent = ?");
+    this.#children = db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ?`);
   }
 
   children(dir: string): StoredRow[] {

@@ -72,7 +72,7 @@ Deno.test("listLocal()", async (t) => {
   });
 
   await t.step("a missing root, or a root that is a file, is an error", async () => {
-    await withTree(async (root) => {
+    await withTree((root) => {
       assert.throws(
         () => listLocal(`${root}/missing`, { exclude: () => false, onWarning: () => {} }),
         /Cannot list Local_dir ".*\/missing"/,
