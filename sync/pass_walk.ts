@@ -5,7 +5,8 @@
  * @module
  */
 import type { ExcludeFn } from "./exclude.ts";
-import type { PassOptions } from "./pass.ts";
+import type { SectionConfig } from "../config/mod.ts";
+import type { RemoteFsPool } from "./ftp/mod.ts";
 import type { BaselineSource, RemoteRefresh, SqliteBaselineStore } from "./baseline_store.ts";
 import { readLocalDir } from "./local_lister.ts";
 import type { LocalNames } from "./local_names.ts";
@@ -16,6 +17,14 @@ import { type WalkResult, walkTrees } from "./walk.ts";
 
 /** Refreshes are written to the baseline in transactions of this many (during the walk). */
 const REFRESH_BATCH = 2000;
+
+/** The pass's options that the walk uses (see `PassOptions`). */
+export interface SectionWalkOptions {
+  section: SectionConfig;
+  now: Date;
+  pool: RemoteFsPool;
+  signal?: AbortSignal;
+}
 
 /** What {@linkcode walkSection} needs besides the pass's options. */
 export interface SectionWalkContext {
@@ -32,7 +41,7 @@ export interface SectionWalkContext {
 
 /** Walks a section's trees against its baseline. `store` is undefined in a dry run. */
 export async function walkSection(
-  options: PassOptions,
+  options: SectionWalkOptions,
   source: BaselineSource,
   store: SqliteBaselineStore | undefined,
   context: SectionWalkContext,
