@@ -123,6 +123,7 @@ Deno.test({
           "errors",
           "finishedAt",
           "outcome",
+          "refusedNames",
           "startedAt",
           "uploaded",
         ]);
