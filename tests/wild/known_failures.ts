@@ -17,44 +17,7 @@ export interface KnownFailure {
 
 /** `scenario id@variant` -> why it fails today. */
 export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
-  "12a@vsftpd-kolkata": {
-    issue: "12.1",
-    reason:
-      "server reports local time (use_localtime / use_gmt_times=False): equal files differ by the zone offset and become conflicts",
-  },
-  "12a@vsftpd-new-york": {
-    issue: "12.1",
-    reason:
-      "server reports local time (use_localtime / use_gmt_times=False): equal files differ by the zone offset and become conflicts",
-  },
-  "12a@pyftpdlib-mlsd-kolkata": {
-    issue: "12.1",
-    reason:
-      "server reports local time (use_localtime / use_gmt_times=False): equal files differ by the zone offset and become conflicts",
-  },
-  "12c@vsftpd-kolkata": {
-    issue: "12.1",
-    reason: "downloaded file gets the server's local time read as UTC (off by the zone offset)",
-  },
-  "12c@vsftpd-new-york": {
-    issue: "12.1",
-    reason: "downloaded file gets the server's local time read as UTC (off by the zone offset)",
-  },
-  "12c@pyftpdlib-mlsd-kolkata": {
-    issue: "12.1",
-    reason: "downloaded file gets the server's local time read as UTC (off by the zone offset)",
-  },
-  "12a@proftpd-3h-behind": {
-    issue: "12.1",
-    reason:
-      "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
-  },
   "12a@proftpd-list-7m-ahead": {
-    issue: "12.1",
-    reason:
-      "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
-  },
-  "12c@proftpd-3h-behind": {
     issue: "12.1",
     reason:
       "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
@@ -149,27 +112,7 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     reason:
       "server clock 3 h behind: the rewrite's LIST minute looks old, no MDTM is asked, the local edit overwrites it",
   },
-  "12f@vsftpd-new-york": {
-    issue: "12.2",
-    reason:
-      "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
-  },
   "12f@vsftpd-3h-behind": {
-    issue: "12.2",
-    reason:
-      "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
-  },
-  "12f@vsftpd-7m-ahead": {
-    issue: "12.2",
-    reason:
-      "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
-  },
-  "12f@proftpd-list-7m-ahead": {
-    issue: "12.2",
-    reason:
-      "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
-  },
-  "12f@client-tz-kolkata": {
     issue: "12.2",
     reason:
       "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
@@ -194,10 +137,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     issue: "13.3",
     reason:
       'a file that keeps growing is uploaded and thrown away on every pass ("changed since it was listed")',
-  },
-  "13.4-local-names@vsftpd-debian": {
-    issue: "13.4",
-    reason: "local names that are not valid UTF-8 or hold a newline are skipped without a warning",
   },
 };
 
