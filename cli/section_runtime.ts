@@ -62,7 +62,11 @@ export class SectionRuntime {
     this.#configPath = options.configPath;
     this.#dryRun = options.dryRun ?? false;
     this.#stateDir = options.stateDir;
-    this.#profiles = new ServerProfiles({ stateDir: () => this.#stateDir });
+    // A dry run reads what earlier runs learned and stores nothing.
+    this.#profiles = new ServerProfiles({
+      stateDir: () => this.#stateDir,
+      persist: !this.#dryRun,
+    });
   }
 
   /** The StateDirectory of a (re)loaded configuration. */

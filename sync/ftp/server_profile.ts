@@ -225,23 +225,27 @@ export class ServerProfiles {
   readonly #stateDir: () => string | undefined;
   readonly #now: () => number;
   readonly #quiet: boolean;
+  readonly #persist: boolean;
 
   /**
    * `stateDir`: where server times are kept between runs (undefined: in memory only; a function:
    * read when needed, for a service whose configuration is reloaded); `now`: our clock, ms since
-   * the epoch; `quiet`: learned facts are logged at debug only (`check` reports its own).
+   * the epoch; `quiet`: learned facts are logged at debug only (`check` reports its own);
+   * `persist: false`: the state directory is read, never written (a dry run).
    */
   constructor(
     options: {
       stateDir?: string | (() => string | undefined) | undefined;
       now?: () => number;
       quiet?: boolean;
+      persist?: boolean;
     } = {},
   ) {
     const dir = options.stateDir;
     this.#stateDir = typeof dir === "function" ? dir : () => dir;
     this.#now = options.now ?? Date.now;
     this.#quiet = options.quiet ?? false;
+    this.#persist = options.persist ?? true;
   }
 
   /** The profile of a server and user, created empty on first use. */
@@ -258,12 +262,12 @@ export class ServerProfiles {
         },
         save: (facts) => {
           const dir = stateDir();
-          if (dir !== undefined) saveServerFacts(dir, label, facts);
+          if (dir !== undefined && this.#persist) saveServerFacts(dir, label, facts);
         },
       };
       profile = new ServerProfile(
         key,
-        new ServerTimeState(label, { stateDir, now: this.#now }),
+        new ServerTimeState(label, { stateDir, now: this.#now, persist: this.#persist }),
         { store, quiet: this.#quiet },
       );
       this.#profiles.set(id, profile);

@@ -31,6 +31,7 @@ export class ServerTimeState {
   readonly #label: string;
   readonly #stateDir: () => string | undefined;
   readonly #now: () => number;
+  readonly #persist: boolean;
   #record: ServerTimeRecord | undefined;
   #loaded = false;
   #measuring: Promise<ServerTimeRecord> | undefined;
@@ -39,10 +40,15 @@ export class ServerTimeState {
   #logged = false;
   readonly #log = getLogger(["ftp-clone", "server"]);
 
-  constructor(label: string, options: { stateDir: () => string | undefined; now: () => number }) {
+  /** `persist: false`: the state directory is read, never written (a dry run). */
+  constructor(
+    label: string,
+    options: { stateDir: () => string | undefined; now: () => number; persist?: boolean },
+  ) {
     this.#label = label;
     this.#stateDir = options.stateDir;
     this.#now = options.now;
+    this.#persist = options.persist ?? true;
   }
 
   /** The current record: measured, stored by an earlier run, or assumed UTC. */
@@ -96,7 +102,7 @@ export class ServerTimeState {
       : assumedUtc(this.#now(), result.reason);
     this.#record = record;
     const dir = this.#stateDir();
-    if (dir !== undefined) {
+    if (dir !== undefined && this.#persist) {
       try {
         saveServerTime(dir, this.#label, record);
       } catch (error) {

@@ -77,7 +77,9 @@ async function setUp(
     stateDir,
     section,
     async pass(options = {}) {
-      const pool = new FtpPool(() => connectRemoteFs(optionsFor(srv)), { size: 4 });
+      // As a `sync` run from cron: the server's time is measured once, kept in the state dir.
+      const connect = { ...optionsFor(srv), ...(options.dryRun ? {} : { stateDir }) };
+      const pool = new FtpPool(() => connectRemoteFs(connect), { size: 4 });
       try {
         return await runPass({
           section,
