@@ -101,7 +101,7 @@ Deno.test("execute()", async (t) => {
   );
 
   await t.step(
-    "an upload never replaces a remote version written since the listing",
+    "an upload never replaces a remote version written since the listing: kept, row forgotten",
     async () => {
       for (
         const [name, rewrite] of [
@@ -122,13 +122,16 @@ Deno.test("execute()", async (t) => {
               reason: "",
               local: f.localEntry("a.txt"),
               remote: listedRemote,
+              proveRemote: listedRemote,
             }]),
             f.deps(),
           );
           const result = results[0]!;
-          assert.equal(result.ok, false, name);
-          assert.ok(!result.ok && result.transient && result.deferred === true, name);
-          assert.match(!result.ok ? result.error : "", /was rewritten on the server/, name);
+          assert.ok(result.ok, name);
+          // Nothing replaced; the row is forgotten, so that the next pass sees two versions.
+          assert.equal(result.performed?.type, "forget", name);
+          assert.match(result.performed?.reason ?? "", /changed on the server/, name);
+          assert.deepEqual(result.updates, [{ path: "a.txt", row: null }], name);
           assert.equal(f.tree.readText("/r/a.txt"), rewrite, name);
           // No temporary file is left behind, and nothing was retried.
           assert.deepEqual(f.tree.paths().filter((p) => p.includes(".ftp-clone.")), [], name);
@@ -153,31 +156,20 @@ Deno.test("execute()", async (t) => {
   });
 
   await t.step(
-    "an upload whose local file changed meanwhile is deferred, and deletions still run",
+    "an upload whose local file changed since the listing sends its current version",
     async () => {
       await withFixture(async (f) => {
         Deno.writeTextFileSync(`${f.local}/a.txt`, "listed version");
         const local = f.localEntry("a.txt");
         Deno.writeTextFileSync(`${f.local}/a.txt`, "edited after the listing!");
-        f.tree.putFile("/r/gone.txt", "deleted locally");
-        const results = await execute(
-          planOf([
-            { type: "upload", path: "a.txt", reason: "", local },
-            {
-              type: "deleteRemote",
-              kind: "file",
-              path: "gone.txt",
-              reason: "",
-              remote: f.remoteEntry("gone.txt"),
-            },
-          ]),
+        const [upload] = await execute(
+          planOf([{ type: "upload", path: "a.txt", reason: "", local }]),
           f.deps(),
         );
-        const upload = results.find((r) => r.action.type === "upload")!;
-        assert.ok(!upload.ok && upload.deferred === true);
-        assert.equal(f.tree.getFile("/r/a.txt"), undefined);
-        assert.ok(results.find((r) => r.action.type === "deleteRemote")?.ok);
-        assert.equal(f.tree.getFile("/r/gone.txt"), undefined);
+        assert.ok(upload?.ok, JSON.stringify(upload));
+        assert.equal(f.tree.readText("/r/a.txt"), "edited after the listing!");
+        // The row records the version sent, not the one listed.
+        assert.deepEqual(upload.updates[0]?.row?.local, f.localEntry("a.txt"));
       });
     },
   );
@@ -256,24 +248,6 @@ Deno.test("execute()", async (t) => {
       assert.equal(calls[2], `chown 1000:1000 -- ${f.local}/new`);
     });
   });
-
-  await t.step(
-    "an upload of a file changed since the listing fails transiently, nothing sent",
-    async () => {
-      await withFixture(async (f) => {
-        Deno.writeTextFileSync(`${f.local}/u.txt`, "one");
-        const listed = f.localEntry("u.txt");
-        Deno.writeTextFileSync(`${f.local}/u.txt`, "one plus");
-        const [result] = await execute(
-          planOf([{ type: "upload", path: "u.txt", reason: "", local: listed }]),
-          f.deps(),
-        );
-        assert.ok(result && !result.ok);
-        assert.equal(result.transient, true);
-        assert.equal(f.tree.counts.upload, 0);
-      });
-    },
-  );
 
   await t.step("deletions are skipped when a transfer failed transiently", async () => {
     await withFixture(async (f) => {

@@ -25,6 +25,8 @@ import {
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
+import { countResults, emptyReport } from "./pass_report.ts";
+import { removeSnapshots } from "./growing_file.ts";
 import type { ActionResult, Listing, PassReport, Plan } from "./types.ts";
 
 /** Everything one pass needs. */
@@ -59,9 +61,6 @@ export interface PassOutcome {
   lockedBy?: number;
 }
 
-/** The most errors a report keeps. */
-const MAX_REPORT_ERRORS = 20;
-
 const EMPTY_PLAN: Plan = { actions: [], deletes: { local: 0, remote: 0 }, conflicts: 0 };
 
 /** The roots a section's baseline belongs to. */
@@ -73,56 +72,6 @@ export function sectionRoots(section: SectionConfig): BaselineRoots {
     remoteDir: section.remoteDir,
     localDir: section.localDir,
   };
-}
-
-function emptyReport(options: PassOptions): PassReport {
-  return {
-    section: options.section.name,
-    identifier: options.identifier,
-    startedAt: options.now.toISOString(),
-    finishedAt: options.now.toISOString(),
-    outcome: "ok",
-    uploaded: 0,
-    downloaded: 0,
-    deletedLocal: 0,
-    deletedRemote: 0,
-    conflicts: 0,
-    bytes: 0,
-    errors: [],
-  };
-}
-
-/** Fills a report's counts from the results. */
-function countResults(report: PassReport, results: readonly ActionResult[]): void {
-  for (const result of results) {
-    if (!result.ok) {
-      // A file that changed during the pass is left for the next one: not an error.
-      if (!result.deferred && report.errors.length < MAX_REPORT_ERRORS) {
-        report.errors.push(result.error);
-      }
-      continue;
-    }
-    report.bytes += result.bytes;
-    switch (result.action.type) {
-      case "upload":
-        report.uploaded++;
-        break;
-      case "download":
-        report.downloaded++;
-        break;
-      case "deleteLocal":
-        report.deletedLocal++;
-        break;
-      case "deleteRemote":
-        report.deletedRemote++;
-        break;
-      case "keepBoth":
-        report.conflicts++;
-        break;
-      default:
-        break;
-    }
-  }
 }
 
 /**
@@ -173,7 +122,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   const log = getLogger(["ftp-clone", section.name]);
   const clock = options.clock ?? (() => new Date());
   const started = performance.now();
-  const report = emptyReport(options);
+  const report = emptyReport({ section: section.name, identifier, now });
   const finish = (outcome: PassReport["outcome"], plan: Plan): PassOutcome => {
     report.outcome = outcome;
     report.finishedAt = clock().toISOString();
@@ -268,6 +217,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     for (const skipped of plan.skipped ?? []) {
       log.debug("Skipped {path}: {reason}", { path: skipped.path, reason: skipped.reason });
     }
+    for (const message of plan.warnings ?? []) log.warn("{message}", { message });
     const verdict = checkSafety(plan, baseline, {
       maxDeletePercent: section.maxDeletePercent,
       localListingEmpty: local.size === 0,
@@ -287,6 +237,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     // 6. Execute, 7. recording each completed action as it completes (batched).
     store!.refreshRemote(refreshes);
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
+    removeSnapshots({ stateDir, identifier });
     const writer = new BaselineWriter(store!);
     let lateConflicts = 0;
     let results: ActionResult[];
@@ -306,6 +257,10 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
         onResult: (result) => {
           if (result.ok) writer.add(result.updates);
+        },
+        recordNow: (updates) => {
+          writer.add(updates);
+          writer.flush();
         },
         onConflict: () => lateConflicts++,
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
