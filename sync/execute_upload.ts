@@ -234,14 +234,20 @@ async function sendOnce(
         keepTemp = false;
         return await sendDirect(deps, fs, { abs, to, send, target });
       }
-      if (resumable === undefined) {
-        await fs.uploadFromFile(send.source, temp, signal);
-      } else {
-        await uploadResuming(fs, send.source, temp, {
-          size: send.version.size,
-          transfer: signal,
-          log: deps.log,
-        });
+      try {
+        if (resumable === undefined) {
+          await fs.uploadFromFile(send.source, temp, signal);
+        } else {
+          await uploadResuming(fs, send.source, temp, {
+            size: send.version.size,
+            transfer: signal,
+            log: deps.log,
+          });
+        }
+      } catch (error) {
+        // More or fewer bytes than the version read (a large upload checks its size): the file
+        // changed while it was sent, which the caller handles like a change found below.
+        if (send.stable() || deps.signal?.aborted) throw error;
       }
       keepTemp = false;
       // Just before publishing: the bytes sent must be the version read (a file rewritten
