@@ -6,6 +6,7 @@
 import { dirname, join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { MemoryRemoteTree } from "../../sync/ftp/memory_remote_fs.ts";
+import type { HashAlgorithm } from "../../sync/ftp/remote_fs.ts";
 import { type PassOptions, type PassOutcome, runPass } from "../../sync/pass.ts";
 
 /** A fake clock shared by the remote server and the passes (ms since the epoch). */
@@ -21,6 +22,8 @@ export interface ScenarioOptions {
   /** Tree options beyond precision. */
   renameOverwrite?: boolean;
   mfmt?: boolean;
+  /** Hashes the server computes (see `MemoryRemoteTreeOptions.hashes`). */
+  hashes?: readonly HashAlgorithm[];
   poolSize?: number;
   /** Start time of the fake clock. @default {2026-11-25T10:00:00Z} */
   startMs?: number;
@@ -88,6 +91,7 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
     now: () => clock.ms,
     ...(options.renameOverwrite === undefined ? {} : { renameOverwrite: options.renameOverwrite }),
     ...(options.mfmt === undefined ? {} : { mfmt: options.mfmt }),
+    ...(options.hashes === undefined ? {} : { hashes: options.hashes }),
   });
   const remoteDir = "/data";
   tree.putDir(remoteDir);
