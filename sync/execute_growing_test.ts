@@ -46,7 +46,7 @@ Deno.test("execute() uploads a growing file from a snapshot after a few tries", 
     });
   }
   await t.step("a snapshot a killed pass left is removed", async () => {
-    await withFixture(async (f) => {
+    await withFixture((f) => {
       Deno.mkdirSync(`${f.stateDir}/snapshots`, { recursive: true });
       Deno.writeTextFileSync(`${f.stateDir}/snapshots/id.0123456789ab`, "left");
       Deno.writeTextFileSync(`${f.stateDir}/snapshots/other.0123456789ab`, "another section's");
@@ -54,6 +54,7 @@ Deno.test("execute() uploads a growing file from a snapshot after a few tries", 
       assert.deepEqual([...Deno.readDirSync(`${f.stateDir}/snapshots`)].map((e) => e.name), [
         "other.0123456789ab",
       ]);
+      return Promise.resolve();
     });
   });
 });
