@@ -12,6 +12,7 @@ export {
 } from "./run_sections.ts";
 export { readReport, reportPath, saveReport } from "./report_store.ts";
 export { type ExecuteProgress } from "./execute.ts";
+export { planLine, resultLine } from "./action_text.ts";
 export {
   baselinePath,
   type BaselineRoots,
