@@ -45,6 +45,24 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
 }
 
 /**
+ * Whether the destination that answers is the source itself under another spelling (a
+ * case-insensitive or normalising file system): the same inode, or, where the file system's
+ * inode numbers follow the name used (FUSE exFAT), the same directory whose listing holds the
+ * source's name and not the destination's.
+ */
+function isSourceItself(
+  from: string,
+  source: Deno.FileInfo,
+  to: string,
+  target: Deno.FileInfo,
+): boolean {
+  if (target.dev === source.dev && target.ino === source.ino) return true;
+  if (dirname(from) !== dirname(to)) return false;
+  const names = new Set([...Deno.readDirSync(dirname(to))].map((entry) => entry.name));
+  return names.has(basename(from)) && !names.has(basename(to));
+}
+
+/**
  * Renames a local file or directory. The destination may exist only as the source itself (a
  * case-only rename on a case-insensitive file system). Across file systems (EXDEV) a file is
  * copied beside its destination, renamed there, and the source goes to the trash.
@@ -61,7 +79,7 @@ export function renameLocal(deps: ExecuteDeps, action: RenameAction): BaselineUp
   }
   const source = Deno.lstatSync(from);
   const target = lstatOrUndefined(to);
-  if (target !== undefined && (target.dev !== source.dev || target.ino !== source.ino)) {
+  if (target !== undefined && !isSourceItself(from, source, to, target)) {
     throw new ChangedDuringPassError(
       `"${to}" appeared since the listing: "${from}" was not renamed onto it; the next pass ` +
         "will decide",
