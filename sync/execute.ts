@@ -136,7 +136,10 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
     if (!TRANSFERS.has(action.type)) continue;
     progress.filesTotal++;
     if (action.type !== "upload") progress.bytesTotal += action.remote?.size ?? 0;
-    if (action.type !== "download") progress.bytesTotal += action.local?.size ?? 0;
+    // A comparison reads the remote file at most (a hash reads nothing).
+    if (action.type !== "download" && action.type !== "compare") {
+      progress.bytesTotal += action.local?.size ?? 0;
+    }
   }
   const onBytes = (bytes: number): void => {
     progress.bytesDone += bytes;

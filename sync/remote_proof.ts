@@ -47,8 +47,7 @@ async function listed(fs: RemoteFs, abs: string, relPath: string): Promise<Entry
 /**
  * What is at `abs` now: SIZE then MDTM (two round trips, exact); where the server has no SIZE
  * or no MDTM, its directory's listing fills in (the size, or the listing's time at its
- * precision). A directory reads as present with kind `dir` when SIZE and MDTM refuse it and the
- * listing shows it.
+ * precision). One round trip for a name that is free (SIZE: no such file).
  */
 export async function statRemoteNow(
   fs: RemoteFs,
@@ -74,13 +73,9 @@ export async function statRemoteNow(
     }
   }
   if (sizeKnown && mtimeKnown) {
-    if (size === undefined || mtimeMs === undefined) {
-      // SIZE and MDTM answer "no such file" for a directory too: the listing tells them apart.
-      const entry = size === undefined && mtimeMs === undefined
-        ? await listed(fs, abs, relPath)
-        : undefined;
-      return entry === undefined ? { state: "absent" } : { state: "present", entry };
-    }
+    // "No such file" (SIZE and MDTM say so of a directory too, which then refuses whatever
+    // would replace it as a file).
+    if (size === undefined || mtimeMs === undefined) return { state: "absent" };
     return {
       state: "present",
       entry: {
