@@ -63,14 +63,6 @@ function depth(path: string): number {
   return n;
 }
 
-/** The optional fields of a `Done` that are set. */
-function withoutUndefined(done: Done): { performed?: Action; comparison?: Comparison } {
-  return {
-    ...(done.performed === undefined ? {} : { performed: done.performed }),
-    ...(done.comparison === undefined ? {} : { comparison: done.comparison }),
-  };
-}
-
 /** Runs `fn` over `items`, at most `limit` at once, stopping new starts once `stop()` holds. */
 async function runAll<T>(
   items: readonly T[],
@@ -167,7 +159,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
     let result: ActionResult;
     try {
       const done = await performKeeping(action, countBytes);
-      result = { action, ok: true, updates: done.updates, bytes, ...withoutUndefined(done) };
+      result = { action, ok: true, bytes, ...done };
     } catch (error) {
       const where = action.type === "deleteRemote" || action.type === "mkdirRemote" ||
           action.type === "upload" || action.type === "renameRemote"
