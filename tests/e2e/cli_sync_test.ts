@@ -116,6 +116,8 @@ Deno.test({
         assert.match(section.identifier, /^[0-9a-f]{40}$/);
         assert.deepEqual(Object.keys(section.lastPass).sort(), [
           "bytes",
+          "comparedByDownload",
+          "comparedByHash",
           "conflicts",
           "deletedLocal",
           "deletedRemote",
@@ -123,6 +125,8 @@ Deno.test({
           "errors",
           "finishedAt",
           "outcome",
+          "renamedLocal",
+          "renamedRemote",
           "startedAt",
           "uploaded",
         ]);
