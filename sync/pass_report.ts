@@ -30,6 +30,7 @@ export function emptyReport(
     comparedByHash: 0,
     comparedByDownload: 0,
     bytes: 0,
+    refusedNames: 0,
     errors: [],
   };
 }

@@ -125,6 +125,7 @@ Deno.test({
           "errors",
           "finishedAt",
           "outcome",
+          "refusedNames",
           "renamedLocal",
           "renamedRemote",
           "startedAt",

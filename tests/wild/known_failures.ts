@@ -110,14 +110,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     issue: "13.6",
     reason: "Remote_dir `//abs/path` is not understood yet: looked up under the login directory",
   },
-  "13.1-collision@exfat-local": {
-    issue: "13.1",
-    reason: "A.txt and a.txt map onto one local name: the second pass deletes a.txt on the server",
-  },
-  "13.1-case-rename@exfat-local": {
-    issue: "13.1",
-    reason: "a case-only rename on the server becomes a conflict copy instead of a rename",
-  },
   "13.4-local-names@vsftpd-debian": {
     issue: "13.4",
     reason: "local names that are not valid UTF-8 or hold a newline are skipped without a warning",
