@@ -131,6 +131,19 @@ export function parseAbsolutePath(raw: string): ParseResult<string> {
   return ok("/" + parts.join("/"));
 }
 
+/**
+ * MetricsFile: an absolute path ending in `.prom`, the only files node_exporter's textfile
+ * collector reads.
+ */
+export function parseMetricsFile(raw: string): ParseResult<string> {
+  const path = parseAbsolutePath(raw);
+  if (!path.ok) return path;
+  if (!path.value.endsWith(".prom") || path.value.endsWith("/.prom")) {
+    return invalid(raw, 'expected a file name ending in ".prom" (node_exporter reads only those)');
+  }
+  return path;
+}
+
 /** Local_dir: an absolute path (see parseAbsolutePath) other than the root directory. */
 export function parseLocalDir(raw: string): ParseResult<string> {
   const path = parseAbsolutePath(raw);

@@ -14,6 +14,7 @@ import {
   parseList,
   parseLocalDir,
   parseLogLevel,
+  parseMetricsFile,
   parseMinutes,
   parseOwner,
   parsePercent,
@@ -118,6 +119,24 @@ const ROWS: Row[] = [
     parseAbsolutePath,
     "bin",
     'Invalid value "bin": expected an absolute path (starting with "/")',
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "/var/lib/node//ftp-clone.prom",
+    "/var/lib/node/ftp-clone.prom",
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "/var/lib/node/ftp-clone.txt",
+    'Invalid value "/var/lib/node/ftp-clone.txt": expected a file name ending in ".prom" (node_exporter reads only those)',
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "metrics.prom",
+    'Invalid value "metrics.prom": expected an absolute path (starting with "/")',
   ],
   ["local dir", parseLocalDir, "/srv/a/./b/", "/srv/a/b"],
   [
