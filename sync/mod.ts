@@ -18,7 +18,16 @@ export {
   readBaseline,
   SqliteBaselineStore,
 } from "./baseline_store.ts";
-export { listTrash, purgeTrash, trashDir, type TrashRecord } from "./trash.ts";
+export {
+  copyPreserving,
+  isCrossDevice,
+  legacyTrashDir,
+  listTrash,
+  purgeTrash,
+  trashDir,
+  trashFile,
+  type TrashRecord,
+} from "./trash.ts";
 export { sectionLockPath, tryLockSection } from "./section_lock.ts";
 export { listLocal } from "./local_lister.ts";
 export { listRemote } from "./remote_lister.ts";
