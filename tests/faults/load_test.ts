@@ -176,7 +176,6 @@ for (const kind of KINDS) {
           });
         }
         const ini = await writeIni(srv, dir, sections);
-        const stateDir = join(dir, "state");
         await using svc = new Service(ini);
 
         await t.step("the first passes merge both sides of every section", async () => {
