@@ -24,6 +24,7 @@ import {
 } from "./baseline_store.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
+import { createPassAudit } from "./audit_log.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
 import type { ActionResult, Listing, PassReport, Plan } from "./types.ts";
 
@@ -288,6 +289,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     store!.refreshRemote(refreshes);
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
     const writer = new BaselineWriter(store!);
+    const audit = createPassAudit(log, { localRoot: section.localDir });
     let lateConflicts = 0;
     let results: ActionResult[];
     try {
@@ -306,8 +308,12 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
         onResult: (result) => {
           if (result.ok) writer.add(result.updates);
+          audit.action(result);
         },
-        onConflict: () => lateConflicts++,
+        onConflict: (path, conflictPath) => {
+          lateConflicts++;
+          audit.conflict(path, conflictPath);
+        },
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
     } finally {
@@ -326,22 +332,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
     const failed = results.some((result) => !result.ok && !result.deferred);
     const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.info(
-      "Pass {outcome} in {seconds} s: {uploaded} uploaded, {downloaded} downloaded, " +
-        "{deletedLocal} deleted locally, {deletedRemote} deleted on the server, " +
-        "{conflicts} conflicts, {failures} failed",
-      {
-        outcome,
-        seconds,
-        uploaded: report.uploaded,
-        downloaded: report.downloaded,
-        deletedLocal: report.deletedLocal,
-        deletedRemote: report.deletedRemote,
-        conflicts: report.conflicts,
-        failures: results.filter((result) => !result.ok && !result.deferred).length,
-      },
-    );
+    audit.summary(report, {
+      outcome,
+      seconds: ((performance.now() - started) / 1000).toFixed(1),
+      failures: results.filter((result) => !result.ok && !result.deferred).length,
+    });
     return finish(outcome, plan);
   } catch (error) {
     return fail(`Section "${section.name}": ${(error as Error).message}`);
