@@ -169,7 +169,7 @@ export function writeMetricsFile(path: string, text: string): void {
 export function updateMetricsFile(
   path: string,
   stateDir: string,
-  sections: readonly { name: string; identifier?: string }[],
+  sections: readonly { name: string; identifier?: string | undefined }[],
   leftOut: number,
 ): void {
   const metrics = sections.map((s) => ({

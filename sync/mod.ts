@@ -10,7 +10,17 @@ export {
   syncSections,
   type SyncSectionsOptions,
 } from "./run_sections.ts";
-export { readReport, reportPath, saveReport } from "./report_store.ts";
+export {
+  type PassFailure,
+  type PassTotals,
+  readReport,
+  reportPath,
+  saveReport,
+  type StoredReport,
+} from "./report_store.ts";
+export { renderMetrics, updateMetricsFile, writeMetricsFile } from "./metrics_file.ts";
+export { type GatedRecord, RepeatGate } from "./repeat_gate.ts";
+export { auditLine } from "./audit_log.ts";
 export { type ExecuteProgress } from "./execute.ts";
 export {
   baselinePath,
@@ -36,12 +46,13 @@ export { ConnectionBudget, type ConnectOptions, FtpPool, type RemoteFsPool } fro
 export { createNotifier, type Notifier } from "./sd_notify.ts";
 export {
   processSignals,
+  type ReloadAnswer,
   runService,
   type ServiceConfigLoad,
   type ServiceDeps,
   type ServiceSignals,
 } from "./service.ts";
-export { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
+export { type PassMarks, SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
 export { localWrites, watchLocalDir } from "./watcher.ts";
 export { Semaphore } from "./semaphore.ts";
 export { moveToTrash, type TrashReason } from "./trash.ts";
