@@ -40,7 +40,7 @@ function quote(path: string): string {
 }
 
 function bytes(entry: Entry | undefined): string {
-  return entry === undefined ? "" : ` (${entry.size} bytes)`;
+  return entry === undefined ? "" : ` (${entry.size} byte${entry.size === 1 ? "" : "s"})`;
 }
 
 /** The line of each action type; see the module documentation. */

@@ -165,11 +165,17 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
     >();
     const outcomes = new Map<string, string>();
     let metricsError: string | undefined;
+    const identifiers = new Map<string, string>();
     const writeMetrics = (): void => {
       const path = config.service.metricsFile;
       if (path === undefined) return;
       try {
-        updateMetricsFile(path, config.service.stateDirectory, config.sections, leftOut);
+        // A section's first pass writes its Identifier: the loaded config may not have it yet.
+        const sections = config.sections.map((s) => ({
+          name: s.name,
+          identifier: identifiers.get(s.name.toUpperCase()) ?? s.identifier,
+        }));
+        updateMetricsFile(path, config.service.stateDirectory, sections, leftOut);
         if (metricsError !== undefined) log.info("MetricsFile {path} is written again", { path });
         metricsError = undefined;
       } catch (error) {
@@ -182,6 +188,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
 
     const sectionPass: SectionWorkerOptions["pass"] = async (section, request) => {
       const identifier = await deps.identifierOf(section);
+      identifiers.set(section.name.toUpperCase(), identifier);
       const pool = deps.makePool(section);
       try {
         return await pass({
