@@ -1,6 +1,6 @@
 /**
- * The systemd unit of the service, rendered by a pure function (hardening as in
- * reference/systemd.md §5; checked with `systemd-analyze verify` and `security` in the tests).
+ * The systemd unit of the service, rendered by a pure function (hardened; checked with
+ * `systemd-analyze verify` and `security` in the tests).
  *
  * Writable paths: `ProtectSystem=full` makes /usr, /boot, /efi and /etc read-only and leaves the
  * rest writable, so a Local_dir anywhere else (/srv, /var, /opt, /mnt, /home) works without being

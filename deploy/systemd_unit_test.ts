@@ -130,7 +130,7 @@ Deno.test("writablePaths() lists the config dir and Local_dirs under read-only t
   );
 });
 
-// ---- systemd-analyze: runs without systemd as PID 1 (reference/systemd.md §4). ----
+// ---- systemd-analyze: runs without systemd as PID 1. ----
 
 function analyzeMissing(): string | undefined {
   try {
