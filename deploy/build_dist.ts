@@ -11,7 +11,8 @@
  *   `deno run --cached-only --frozen` with that DENO_DIR, so nothing is ever fetched;
  * - `ftp-clone-controle`: a symbolic link to it, the original tool's name, for old scripts;
  * - parametre.ini.example (the first command creates parametre.ini from it, so that unpacking
- *   a new version over an old one never replaces the user's file), README.txt, README.md.
+ *   a new version over an old one never replaces the user's file), README.txt, README.md and
+ *   docs/.
  *
  * Before packing, the staged tree is run once (`ftp-clone --version`), in a network namespace
  * with no network when `unshare -n` can make one, to prove it works offline.
@@ -172,6 +173,11 @@ export async function buildDist(options: BuildDistOptions = {}): Promise<DistRes
     Deno.symlinkSync("ftp-clone", join(top, LEGACY_NAME));
     copyInto(join(RELEASE_DIR, "parametre.ini"), join(top, "parametre.ini.example"), 0o644);
     copyInto(join(REPO_ROOT, "README.md"), join(top, "README.md"), 0o644);
+    for (const doc of Deno.readDirSync(join(REPO_ROOT, "docs"))) {
+      if (doc.name.endsWith(".md")) {
+        copyInto(join(REPO_ROOT, "docs", doc.name), join(top, "docs", doc.name), 0o644);
+      }
+    }
     const readme = Deno.readTextFileSync(join(RELEASE_DIR, "README.txt"))
       .replaceAll("@VERSION@", version)
       .replaceAll("@DENO_VERSION@", denoVersion);

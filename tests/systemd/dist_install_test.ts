@@ -112,6 +112,7 @@ Deno.test({
             "parametre.ini.example",
             "README.txt",
             "README.md",
+            "docs/design.md",
             "LICENSE.deno",
             "cli/cmd_trash.ts",
             "sync/ftp/deno_ftp_client.ts",
