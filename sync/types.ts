@@ -20,6 +20,11 @@ export interface Entry {
   mtimePrecisionMs: number;
   /** Remote: the listing's time text as sent; local: "". */
   rawTime: string;
+  /** Local only: the device and inode (st_dev, st_ino), which tell a move from a new file. */
+  dev?: number;
+  ino?: number;
+  /** Remote only: MLSD's `unique` fact, where the server gives one (a move keeps it). */
+  unique?: string;
 }
 
 /** One side's tree: path -> entry. Directories are entries too. */

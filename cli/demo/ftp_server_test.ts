@@ -319,6 +319,8 @@ Deno.test("startFtpServer works with ftp-clone's own FTP layer", async () => {
         mdtmWrite: false,
         restStream: true,
         utf8: true,
+        hashes: [],
+        renames: true,
       });
       const entries = await remote.list("/d");
       assert.deepEqual(entries.map((e) => [e.name, e.kind, e.size, e.mtimePrecisionMs]), [

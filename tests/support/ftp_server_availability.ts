@@ -1,7 +1,9 @@
 /**
  * Whether a test server can run here, and the skip-locally / fail-in-CI policy.
  *
- * With env CI=true a missing server or tool is a test FAILURE, never a skip. Two ways to use it:
+ * With env CI=true a missing server, tool or file system is a test FAILURE, never a skip. A "need"
+ * is a server kind, or one of the lab's tools: `faketime` (libfaketime) and `exfat` (mountExfat).
+ * Two ways to use it:
  * ```ts
  * // 1. Decided at registration: ignored locally when missing, runs (and fails) in CI.
  * Deno.test({ name: "x", ignore: ignoreUnlessServer("proftpd"), fn: async () => { ... } });
@@ -11,6 +13,24 @@
  * @module
  */
 import { requiredPaths, type ServerKind } from "./ftp_server_configs.ts";
+import { LIBFAKETIME } from "./faketime.ts";
+import { EXFAT_TOOLS } from "./local_fs_mounts.ts";
+
+/** A tool of the lab that is not a server. */
+export type LabTool = "faketime" | "exfat";
+/** What a test needs: a server kind or a tool. */
+export type LabNeed = ServerKind | LabTool;
+
+function pathsOf(need: LabNeed): Record<string, string> {
+  switch (need) {
+    case "faketime":
+      return { "libfaketime (package libfaketime)": LIBFAKETIME };
+    case "exfat":
+      return { ...EXFAT_TOOLS };
+    default:
+      return requiredPaths(need);
+  }
+}
 
 function onPath(name: string): boolean {
   for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
@@ -24,9 +44,9 @@ function onPath(name: string): boolean {
 }
 
 /** What is missing to run `kind` here (binaries, tools, root privileges); [] when all is present. */
-export function serverMissing(kind: ServerKind): string[] {
+export function serverMissing(kind: LabNeed): string[] {
   const missing: string[] = [];
-  for (const [what, path] of Object.entries(requiredPaths(kind))) {
+  for (const [what, path] of Object.entries(pathsOf(kind))) {
     try {
       Deno.statSync(path);
     } catch {
@@ -44,14 +64,14 @@ function inCi(): boolean {
   return Deno.env.get("CI") === "true";
 }
 
-function missingMessage(kind: ServerKind, missing: string[], test?: string): string {
+function missingMessage(kind: LabNeed, missing: string[], test?: string): string {
   return `Cannot run ${test ? `test "${test}" against ` : ""}${kind}: missing ${
     missing.join(", ")
   } (see .ci/run; set FTP_CLONE_SERVERS_DIR if the servers are extracted elsewhere)`;
 }
 
 /** True when `kind` can run; false when it cannot (locally); throws naming what is missing when CI=true. */
-export function serverAvailable(kind: ServerKind): Promise<boolean> {
+export function serverAvailable(kind: LabNeed): Promise<boolean> {
   const missing = serverMissing(kind);
   if (missing.length === 0) return Promise.resolve(true);
   if (inCi()) return Promise.reject(new Error(missingMessage(kind, missing)));
@@ -61,7 +81,7 @@ export function serverAvailable(kind: ServerKind): Promise<boolean> {
 /** Inside a test: true to go on, false to return early (missing, local run); throws when CI=true. */
 export function requireServer(
   t: Deno.TestContext | undefined,
-  kind: ServerKind,
+  kind: LabNeed,
 ): Promise<boolean> {
   const missing = serverMissing(kind);
   if (missing.length === 0) return Promise.resolve(true);
@@ -69,7 +89,7 @@ export function requireServer(
   return Promise.resolve(false);
 }
 
-/** For `Deno.test({ ignore })`: true only when `kind` is missing and CI is not "true". */
-export function ignoreUnlessServer(kind: ServerKind): boolean {
-  return !inCi() && serverMissing(kind).length > 0;
+/** For `Deno.test({ ignore })`: true only when one of `kinds` is missing and CI is not "true". */
+export function ignoreUnlessServer(...kinds: LabNeed[]): boolean {
+  return !inCi() && kinds.some((kind) => serverMissing(kind).length > 0);
 }

@@ -1,13 +1,22 @@
 /**
  * Command lines and config files for vsftpd, pure-ftpd and proftpd (recipes and pitfalls:
- * shared/reference/ftp-servers.md §3 and §7).
+ * shared/reference/ftp-servers.md §3 and §7); the servers "as in the wild" (Debian's stock
+ * vsftpd, scripted pyftpdlib, inetutils-ftpd) are in ftp_server_wild_configs.ts.
  * @module
  */
 import type { TestCertificate } from "./cert.ts";
 import type { TestUser } from "./ftp_server_user.ts";
+import type { PyftpdlibDialect } from "./pyftpdlib_dialect.ts";
+import {
+  inetutilsFtpd,
+  inetutilsPaths,
+  pyftpdlib,
+  pyftpdlibPaths,
+  vsftpdDebianLines,
+} from "./ftp_server_wild_configs.ts";
 
 /** The FTP server programs the harness can run. */
-export type ServerKind = "vsftpd" | "pure-ftpd" | "proftpd";
+export type ServerKind = "vsftpd" | "pure-ftpd" | "proftpd" | "pyftpdlib" | "inetutils-ftpd";
 /** plain FTP, explicit FTPS (AUTH TLS) or implicit FTPS (TLS from the first byte). */
 export type TlsMode = "plain" | "explicit" | "implicit";
 
@@ -31,7 +40,12 @@ export function requiredPaths(kind: ServerKind): Record<string, string> {
       return {
         "proftpd binary": `${dir}/proftpd/usr/sbin/proftpd`,
         "proftpd mod_tls": `${dir}/proftpd/usr/lib/proftpd/mod_tls.so`,
+        "proftpd mod_digest": `${dir}/proftpd/usr/lib/proftpd/mod_digest.so`,
       };
+    case "pyftpdlib":
+      return pyftpdlibPaths();
+    case "inetutils-ftpd":
+      return inetutilsPaths(dir);
   }
 }
 
@@ -55,6 +69,12 @@ export interface LaunchInput {
   readonly allowRestart: boolean;
   readonly sessionReuseRequired: boolean;
   readonly extraConfig: readonly string[];
+  /** vsftpd: start from Debian's stock /etc/vsftpd.conf (tests/fixtures/vsftpd/). */
+  readonly stockConfig: boolean;
+  /** proftpd: load mod_digest (HASH, XCRC, XMD5, XSHA1, XSHA256, XSHA512). */
+  readonly digest: boolean;
+  /** pyftpdlib: the dialect switches. */
+  readonly dialect: PyftpdlibDialect;
 }
 
 /** What to run, and which files hold the command log. */
@@ -68,7 +88,7 @@ export interface LaunchSpec {
 async function vsftpd(i: LaunchInput): Promise<LaunchSpec> {
   const conf = `${i.runDir}/vsftpd.conf`;
   const log = `${i.runDir}/vsftpd.log`;
-  const lines = [
+  const lines = i.stockConfig ? await vsftpdDebianLines(i, log) : [
     "listen=YES",
     "listen_ipv6=NO",
     "listen_address=127.0.0.1",
@@ -200,6 +220,10 @@ async function proftpd(i: LaunchInput): Promise<LaunchSpec> {
     `ModulePath ${base}/lib/proftpd`,
   ];
   if (i.maxClientsPerUser !== undefined) lines.push(`MaxClientsPerUser ${i.maxClientsPerUser}`);
+  if (i.digest) {
+    // mod_digest: FEAT "HASH SHA-256*;...", HASH and the X* commands; all algorithms on.
+    lines.push("LoadModule mod_digest.c", "DigestEngine on", "DigestAlgorithms all");
+  }
   try {
     await Deno.stat(`${base}/lib/proftpd/mod_site_misc.so`);
     lines.push("LoadModule mod_site_misc.c"); // SITE UTIME/MKDIR/...: optional.
@@ -242,5 +266,9 @@ export function prepareLaunch(input: LaunchInput): Promise<LaunchSpec> {
       return pureFtpd(input);
     case "proftpd":
       return proftpd(input);
+    case "pyftpdlib":
+      return pyftpdlib(input);
+    case "inetutils-ftpd":
+      return inetutilsFtpd(input, serversDir());
   }
 }

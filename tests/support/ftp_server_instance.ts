@@ -71,6 +71,9 @@ export class FtpTestServer implements TestServer {
   get root(): string {
     return this.#input.root;
   }
+  get chrooted(): boolean {
+    return this.#input.kind !== "inetutils-ftpd";
+  }
   get logDir(): string {
     return this.#input.runDir;
   }
@@ -129,7 +132,9 @@ export class FtpTestServer implements TestServer {
   async #startupOutput(): Promise<string> {
     const r = this.#input.runDir;
     const parts: string[] = [];
-    for (const f of ["stdout.log", "fd0.log", "proftpd.log", "vsftpd.log", "tls.log"]) {
+    for (
+      const f of ["stdout.log", "fd0.log", "proftpd.log", "vsftpd.log", "tls.log", "inetd.log"]
+    ) {
       const text = await Deno.readTextFile(`${r}/${f}`).catch(() => "");
       if (text.trim()) parts.push(`${f}: ${text.trim()}`);
     }

@@ -1,7 +1,7 @@
 /**
  * A minimal raw FTP control-connection client (node:net / node:tls) for harness tests and
- * protocol probes: connect in plain/explicit/implicit mode, send commands, read replies.
- * It opens no data connections.
+ * protocol probes: connect in plain/explicit/implicit mode, send commands, read replies, and (plain
+ * FTP only) run one command over a PASV data connection (`dataCommand`, for LIST/MLSD/RETR).
  * @module
  */
 import net from "node:net";
@@ -137,6 +137,39 @@ export class RawFtpClient implements AsyncDisposable {
   async send(command: string, timeoutMs = 5000): Promise<FtpReply> {
     this.#socket.write(`${command}\r\n`);
     return await this.read(timeoutMs);
+  }
+
+  /**
+   * Plain FTP only: PASV, then `command` (LIST, MLSD, RETR...) with its data read to the end, or
+   * (STOR, APPE) `upload` sent. Returns the final reply and the data read as text; a refused
+   * command gives its reply and "".
+   */
+  async dataCommand(
+    command: string,
+    options: { upload?: string; timeoutMs?: number } = {},
+  ): Promise<{ reply: FtpReply; data: string }> {
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const pasv = await this.send("PASV", timeoutMs);
+    const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(pasv.text);
+    if (pasv.code !== 227 || !m) throw new Error(`PASV refused: ${pasv.text}`);
+    const port = Number(m[5]) * 256 + Number(m[6]);
+    const chunks: Buffer[] = [];
+    const socket = net.connect({ host: `${m[1]}.${m[2]}.${m[3]}.${m[4]}`, port });
+    const closed = new Promise<void>((resolve, reject) => {
+      socket.on("data", (d: Buffer) => chunks.push(d));
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    const first = await this.send(command, timeoutMs);
+    if (first.code >= 400) {
+      socket.destroy();
+      await closed.catch(() => {});
+      return { reply: first, data: "" };
+    }
+    if (options.upload !== undefined) socket.end(options.upload);
+    await closed;
+    const reply = first.code < 200 ? await this.read(timeoutMs) : first;
+    return { reply, data: Buffer.concat(chunks).toString("utf8") };
   }
 
   /** USER + PASS; returns the final reply (230 on success). */

@@ -50,10 +50,16 @@ export interface InstanceMarks {
   readonly runDir: string;
 }
 
-/** True when `pid` runs one of the three server binaries (guards against reused pids). */
+/** True when `pid` runs a server binary (guards against reused pids): vsftpd, pure-ftpd, proftpd,
+ * inetutils' ftpd, or python3 running one of the harness's scripts (pyftpdlib_server.py,
+ * inetd.py). */
 export function isServerExe(pid: number): boolean {
   try {
-    return /\/(vsftpd|pure-ftpd|proftpd)$/.test(Deno.readLinkSync(`/proc/${pid}/exe`));
+    const exe = Deno.readLinkSync(`/proc/${pid}/exe`);
+    if (/\/(vsftpd|pure-ftpd|proftpd|ftpd)$/.test(exe)) return true;
+    if (!/\/python3(\.\d+)?$/.test(exe)) return false;
+    const args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+    return args.some((arg) => /\/tests\/support\/(pyftpdlib_server|inetd)\.py$/.test(arg));
   } catch {
     return false;
   }

@@ -1,5 +1,7 @@
 /**
- * Test-server harness: runs vsftpd, pure-ftpd and proftpd as child processes on 127.0.0.1, on a
+ * Test-server harness: runs vsftpd, pure-ftpd and proftpd (and, for plain FTP, the servers "as in
+ * the wild": Debian's stock vsftpd, scripted pyftpdlib, inetutils-ftpd, any of them under
+ * libfaketime; tests/support/README.md) as child processes on 127.0.0.1, on a
  * claimed port block (control port + 99 passive ports), in plain, explicit (AUTH TLS) or implicit
  * TLS mode, for the system user `ftptest`, with a self-signed certificate made once per process.
  * TLS session reuse on data connections stays required on vsftpd and proftpd (their default).
@@ -22,9 +24,13 @@ import {
   type TlsMode,
 } from "./ftp_server_configs.ts";
 import { claimPortBlock } from "./ftp_server_ports.ts";
+import { faketimeEnv, type FaketimeOffset } from "./faketime.ts";
+import type { PyftpdlibDialect } from "./pyftpdlib_dialect.ts";
 import { FtpTestServer, live } from "./ftp_server_instance.ts";
 import { ensureTestUser, type TestUser } from "./ftp_server_user.ts";
 import { serverMissing } from "./ftp_server_availability.ts";
+export type { FaketimeOffset, PyftpdlibDialect };
+export type { LabNeed, LabTool } from "./ftp_server_availability.ts";
 export {
   ignoreUnlessServer,
   requireServer,
@@ -69,6 +75,15 @@ export interface ServerOptions {
   extraConfig?: string[];
   /** Extra environment for the server process, e.g. { TZ: "Asia/Tokyo" }. */
   env?: Record<string, string>;
+  /** vsftpd only: Debian's stock /etc/vsftpd.conf (use_localtime=YES, local_umask 077...) plus
+   * only what a test instance needs (ftp_server_wild_configs.ts). Default false. */
+  stockConfig?: boolean;
+  /** proftpd only: mod_digest (HASH, XCRC, XMD5, XSHA1, XSHA256, XSHA512). Default false. */
+  digest?: boolean;
+  /** pyftpdlib only: the dialect switches (pyftpdlib_dialect.ts). Default: stock pyftpdlib. */
+  dialect?: PyftpdlibDialect;
+  /** Run the server under libfaketime with this clock offset (faketime.ts says what it shifts). */
+  faketime?: FaketimeOffset;
 }
 
 /** A running test server; `await using` stops it and removes its temp dirs. */
@@ -79,8 +94,12 @@ export interface TestServer extends AsyncDisposable {
   readonly port: number;
   readonly user: string;
   readonly password: string;
-  /** Local path of the FTP root (write into it with writeFile/mkdir so the FTP user owns files). */
+  /** Local path of the FTP root (write into it with writeFile/mkdir so the FTP user owns files).
+   * For a server that does not chroot (inetutils-ftpd) it is the login (home) directory, and
+   * FTP paths are the machine's own (`PWD` answers this path). */
   readonly root: string;
+  /** False when the FTP user sees the whole file system (inetutils-ftpd). */
+  readonly chrooted: boolean;
   /** PEM of the server certificate (set in every mode). */
   readonly certPem: string;
   /** SHA-256 of the DER certificate, 64 lower-case hex digits, no colons. */
@@ -135,12 +154,25 @@ async function prepareRoot(root: string | undefined, user: TestUser): Promise<st
 export async function startServer(options: ServerOptions): Promise<TestServer> {
   const kind = options.kind;
   const mode = options.mode ?? "plain";
+  for (
+    const [key, only] of [["stockConfig", "vsftpd"], ["digest", "proftpd"], [
+      "dialect",
+      "pyftpdlib",
+    ]]
+  ) {
+    if (options[key as keyof ServerOptions] !== undefined && kind !== only) {
+      throw new Error(`Cannot start ${kind} with option "${key}": it is for ${only} only`);
+    }
+  }
   if (kind === "pure-ftpd" && mode === "implicit") {
     throw new Error(
       'Cannot start pure-ftpd in mode "implicit": Debian\'s build has no implicit TLS',
     );
   }
-  const missing = serverMissing(kind);
+  const missing = [
+    ...serverMissing(kind),
+    ...(options.faketime === undefined ? [] : serverMissing("faketime")),
+  ];
   if (missing.length > 0) throw new Error(`Cannot start ${kind}: missing ${missing.join(", ")}`);
   const [cert, user]: [TestCertificate, TestUser] = await Promise.all([
     testCertificate(),
@@ -151,7 +183,11 @@ export async function startServer(options: ServerOptions): Promise<TestServer> {
   await Deno.chmod(runDir, 0o755);
   const emptyDir = `${runDir}/empty`;
   await Deno.mkdir(emptyDir, { mode: 0o755 });
-  const env = { ...Deno.env.toObject(), ...options.env };
+  const env = {
+    ...Deno.env.toObject(),
+    ...options.env,
+    ...(options.faketime === undefined ? {} : faketimeEnv(kind, options.faketime)),
+  };
   for (let attempt = 1;; attempt++) {
     const block = await claimPortBlock();
     const input: LaunchInput = {
@@ -170,6 +206,9 @@ export async function startServer(options: ServerOptions): Promise<TestServer> {
       allowRestart: options.allowRestart ?? true,
       sessionReuseRequired: options.sessionReuseRequired ?? true,
       extraConfig: options.extraConfig ?? [],
+      stockConfig: options.stockConfig ?? false,
+      digest: options.digest ?? false,
+      dialect: options.dialect ?? {},
     };
     const spec = await prepareLaunch(input);
     // Fresh output per attempt, so a retry's error message shows only its own failure.

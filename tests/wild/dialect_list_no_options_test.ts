@@ -1,0 +1,5 @@
+import { DIALECT_SCENARIOS } from "./dialect_scenarios.ts";
+import { registerVariant } from "./known_failures.ts";
+import { DIALECT_VARIANTS } from "./variants.ts";
+
+registerVariant(DIALECT_VARIANTS.listNoOptions, [...DIALECT_SCENARIOS]);

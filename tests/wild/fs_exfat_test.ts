@@ -1,0 +1,9 @@
+import { DIALECT_SCENARIOS, SPECIFIC } from "./dialect_scenarios.ts";
+import { registerVariant } from "./known_failures.ts";
+import { DIALECT_VARIANTS } from "./variants.ts";
+
+registerVariant(DIALECT_VARIANTS.exfat, [
+  ...DIALECT_SCENARIOS,
+  SPECIFIC.caseCollision,
+  SPECIFIC.caseRename,
+]);
