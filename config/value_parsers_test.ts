@@ -35,6 +35,12 @@ const ROWS: Row[] = [
   [
     "minutes",
     parseMinutes,
+    "0,5",
+    'Invalid value "0,5": expected a number of minutes greater than 0 and at most 35791 (decimals take a dot: 0.5)',
+  ],
+  [
+    "minutes",
+    parseMinutes,
     "35792",
     'Invalid value "35792": expected a number of minutes greater than 0 and at most 35791',
   ],
