@@ -1,32 +1,35 @@
 /**
- * One pass over one section: lock, list both sides (in parallel), compare each with its own
- * baseline half, plan, check safety, then (unless dry-run) execute, recording each completed
- * action in the baseline, and save the report.
+ * One pass over one section: lock, walk both trees and the baseline directory by directory
+ * (keeping only what the planner needs), plan, check safety, then (unless dry-run) execute,
+ * recording each completed action in the baseline, and save the report.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import type { SectionConfig } from "../config/mod.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import { compileExclude, resumableTempPath } from "./exclude.ts";
-import { listLocal } from "./local_lister.ts";
-import { listRemote, remotePath } from "./remote_lister.ts";
+import { checkLocalRoot } from "./local_lister.ts";
+import { remotePath } from "./remote_lister.ts";
+import { type LocalNames, probeLocalNames } from "./local_names.ts";
+import { walkSection } from "./pass_walk.ts";
+import type { WalkResult } from "./walk.ts";
 import { removeQuietly } from "./local_fs.ts";
 import { plan as makePlan } from "./plan.ts";
 import { checkSafety } from "./safety.ts";
 import { execute, type ExecuteProgress } from "./execute.ts";
 import {
+  type BaselineReader,
   type BaselineRoots,
+  type BaselineSource,
   BaselineWriter,
-  type LoadedBaseline,
-  readBaseline,
-  type RemoteRefresh,
+  openBaselineReader,
   SqliteBaselineStore,
 } from "./baseline_store.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
 import { createPassAudit } from "./audit_log.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
-import type { ActionResult, Listing, PassReport, Plan } from "./types.ts";
+import type { ActionResult, PassReport, Plan } from "./types.ts";
 
 /** Everything one pass needs. */
 export interface PassOptions {
@@ -89,6 +92,7 @@ function emptyReport(options: PassOptions): PassReport {
     deletedRemote: 0,
     conflicts: 0,
     bytes: 0,
+    refusedNames: 0,
     errors: [],
   };
 }
@@ -203,12 +207,14 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
   }
   let store: SqliteBaselineStore | undefined;
+  let reader: BaselineReader | undefined;
   try {
     // 2. The baseline (set aside when its roots changed: this pass is then a first sync).
     const roots = sectionRoots(section);
-    let loaded: LoadedBaseline;
+    let source: BaselineSource;
     if (dryRun) {
-      loaded = readBaseline(stateDir, identifier, roots);
+      reader = openBaselineReader(stateDir, identifier, roots);
+      source = reader.source;
     } else {
       store = SqliteBaselineStore.open(stateDir, identifier, roots, {
         now,
@@ -219,60 +225,50 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
             { section: section.name, aside },
           ),
       });
-      loaded = store.load();
+      source = store;
     }
-    const { baseline } = loaded;
 
-    // 3. Both listings, in parallel.
+    // 3. Both trees and the baseline, directory by directory (walk.ts).
     const exclude = compileExclude(section.exclude);
     const onWarning = (message: string): void => log.warn("{message}", { message });
-    const refreshes: RemoteRefresh[] = [];
     // Temporary files left by a killed pass: the lock proves no pass of ours writes them now.
     // Remote ones may belong to another client mid-upload: only those over a day old go.
     const localTemps: string[] = [];
     const remoteTemps: string[] = [];
-    let local: Listing;
-    let remote: Listing;
+    let walked: WalkResult;
+    let names: LocalNames;
     try {
-      [local, remote] = await Promise.all([
-        listLocal(section.localDir, {
-          exclude,
-          onWarning,
-          onTemporary: (path) => localTemps.push(path),
-        }),
-        listRemote(options.pool, section.remoteDir, {
-          exclude,
-          onWarning,
-          baseline,
-          now,
-          remoteSeenMs: loaded.remoteSeenMs,
-          onRefresh: (refresh) => refreshes.push(refresh),
-          onTemporary: (path, mtimeMs) => {
-            if (mtimeMs !== undefined && mtimeMs < now.getTime() - 86_400_000) {
-              remoteTemps.push(path);
-            }
-          },
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      ]);
+      checkLocalRoot(section.localDir);
+      names = probeLocalNames(section.localDir, { write: !dryRun });
+      walked = await walkSection(options, source, store, {
+        exclude,
+        onWarning,
+        names,
+        localTemps,
+        remoteTemps,
+        report,
+      });
     } catch (error) {
       if (options.signal?.aborted) return finish("aborted", EMPTY_PLAN);
       return fail(`Section "${section.name}": ${(error as Error).message}`);
     }
+    const baseline = walked.baseline;
 
     // 4. Plan, then 5. the safety checks, before anything is touched.
-    const plan = makePlan({ local, remote }, baseline, {
+    const plan = makePlan({ local: walked.local, remote: walked.remote }, baseline, {
       direction: section.direction,
       now,
       isExcluded: exclude,
+      localChanges: walked.localChanges,
+      remoteChanges: walked.remoteChanges,
     });
     for (const skipped of plan.skipped ?? []) {
       log.debug("Skipped {path}: {reason}", { path: skipped.path, reason: skipped.reason });
     }
-    const verdict = checkSafety(plan, baseline, {
+    const verdict = checkSafety(plan, () => source.fileCounts(), {
       maxDeletePercent: section.maxDeletePercent,
-      localListingEmpty: local.size === 0,
-      remoteListingEmpty: remote.size === 0,
+      localListingEmpty: walked.localEmpty,
+      remoteListingEmpty: walked.remoteEmpty,
       section: section.name,
     });
     if (!verdict.ok) {
@@ -286,7 +282,6 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
 
     // 6. Execute, 7. recording each completed action as it completes (batched).
-    store!.refreshRemote(refreshes);
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
     const writer = new BaselineWriter(store!);
     const audit = createPassAudit(log, { localRoot: section.localDir });
@@ -342,6 +337,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     return fail(`Section "${section.name}": ${(error as Error).message}`);
   } finally {
     store?.close();
+    reader?.close();
     if (lock?.ok) lock.lock.release();
   }
 }

@@ -136,6 +136,11 @@ export interface PassReport {
   conflicts: number;
   /** Bytes transferred both ways. */
   bytes: number;
+  /**
+   * Local names refused this pass (not valid UTF-8, or a control character): each is warned about
+   * on every pass and left unsynchronised. Absent in reports written before it existed.
+   */
+  refusedNames?: number;
   /** The first 20 errors, each naming its path and cause. */
   errors: string[];
 }

@@ -141,6 +141,7 @@ Deno.test({
           "errors",
           "finishedAt",
           "outcome",
+          "refusedNames",
           "startedAt",
           "totals",
           "uploaded",
