@@ -4,8 +4,13 @@
  * every section on it). Used by `sync` and `service`.
  * @module
  */
-import { setIniValues } from "../config/mod.ts";
-import type { SectionConfig } from "../config/mod.ts";
+import {
+  readSectionPassword,
+  secretKeyPath,
+  type SectionConfig,
+  type SectionPassword,
+  setIniValues,
+} from "../config/mod.ts";
 import {
   ConnectionBudget,
   type ConnectOptions,
@@ -42,6 +47,24 @@ export interface SectionRuntimeOptions {
   configPath: string;
   /** A dry run writes nothing: a section without Identifier gets a provisional one. */
   dryRun?: boolean;
+  /**
+   * Read each section's Password again from the file when it (or secret.key) changed, so that a
+   * password saved while the service runs is used from the next pass, without a reload. `command`
+   * is how the user runs ftp-clone, for the advice in errors.
+   */
+  refreshPasswords?: { command: string };
+}
+
+/** When parametre.ini and secret.key were last changed (ms; 0 when missing). */
+function passwordFilesStamp(configPath: string): string {
+  const mtime = (path: string): number => {
+    try {
+      return Deno.statSync(path).mtime?.getTime() ?? 0;
+    } catch {
+      return 0;
+    }
+  };
+  return `${mtime(configPath)}:${mtime(secretKeyPath(configPath))}`;
 }
 
 /** Identifiers and pools of the sections of one configuration. */
@@ -50,10 +73,34 @@ export class SectionRuntime {
   readonly #dryRun: boolean;
   readonly #identifiers = new Map<string, string>();
   readonly #budgets = new Map<string, ConnectionBudget>();
+  readonly #refresh: { command: string } | undefined;
+  /** Per section (upper case): the files' stamp when read, and what was read. */
+  readonly #passwords = new Map<string, { stamp: string; read: SectionPassword }>();
 
   constructor(options: SectionRuntimeOptions) {
     this.#configPath = options.configPath;
     this.#dryRun = options.dryRun ?? false;
+    this.#refresh = options.refreshPasswords;
+  }
+
+  /** The section's password as the file says now (see `refreshPasswords`), else as loaded. */
+  async #password(section: SectionConfig): Promise<SectionPassword> {
+    const loaded: SectionPassword = section.passwordError === undefined
+      ? { password: section.password }
+      : { password: "", passwordError: section.passwordError };
+    if (this.#refresh === undefined) return loaded;
+    const key = section.name.toUpperCase();
+    const stamp = passwordFilesStamp(this.#configPath);
+    const cached = this.#passwords.get(key);
+    if (cached?.stamp === stamp) return cached.read;
+    let read: SectionPassword;
+    try {
+      read = await readSectionPassword(this.#configPath, section.name, this.#refresh);
+    } catch {
+      return loaded; // unreadable for a moment (being edited): the loaded one
+    }
+    this.#passwords.set(key, { stamp, read });
+    return read;
   }
 
   /**
@@ -90,11 +137,10 @@ export class SectionRuntime {
       budget = new ConnectionBudget(section.concurrentConnections);
       this.#budgets.set(server, budget);
     }
-    return new FtpPool(() => {
-      if (section.passwordError !== undefined) {
-        return Promise.reject(new Error(section.passwordError));
-      }
-      return connectRemoteFs(connectOptionsOf(section));
+    return new FtpPool(async () => {
+      const { password, passwordError } = await this.#password(section);
+      if (passwordError !== undefined) throw new Error(passwordError);
+      return connectRemoteFs({ ...connectOptionsOf(section), password });
     }, { size: section.concurrentConnections, budget });
   }
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execute } from "./execute.ts";
 import { FtpError } from "./ftp/errors.ts";
+import { trashDir } from "./trash.ts";
 import type { Action, Entry } from "./types.ts";
 import { NOW, planOf, withFixture } from "../tests/support/execute_fixture.ts";
 
@@ -33,7 +34,7 @@ Deno.test("execute() carries out a change of kind on one side", async (t) => {
         );
         assert.ok(result?.ok, JSON.stringify(result));
         assert.ok(Deno.statSync(`${f.local}/x`).isDirectory);
-        assert.equal(Deno.readTextFileSync(`${f.stateDir}/trash/id/x`), "the old file");
+        assert.equal(Deno.readTextFileSync(`${trashDir(f.local)}/x`), "the old file");
       });
     },
   );
@@ -118,7 +119,7 @@ Deno.test("execute() carries out a change of kind on one side", async (t) => {
         ];
         assert.ok(results.every((r) => r.ok), JSON.stringify(results));
         assert.equal(f.readLocal("x"), "the new file");
-        assert.equal(Deno.readTextFileSync(`${f.stateDir}/trash/id/x/a.txt`), "old content");
+        assert.equal(Deno.readTextFileSync(`${trashDir(f.local)}/x/a.txt`), "old content");
       });
     },
   );

@@ -27,6 +27,7 @@ import {
 } from "./baseline_store.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
+import { createPassAudit } from "./audit_log.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
 import { countResults, emptyReport } from "./pass_report.ts";
 import { removeSnapshots } from "./growing_file.ts";
@@ -237,6 +238,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
     removeSnapshots({ stateDir, identifier });
     const writer = new BaselineWriter(store!);
+    const audit = createPassAudit(log, { localRoot: section.localDir });
     let lateConflicts = 0;
     let results: ActionResult[];
     try {
@@ -255,12 +257,16 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
         onResult: (result) => {
           if (result.ok) writer.add(result.updates);
+          audit.action(result);
+        },
+        onConflict: (path, conflictPath) => {
+          lateConflicts++;
+          audit.conflict(path, conflictPath);
         },
         recordNow: (updates) => {
           writer.add(updates);
           writer.flush();
         },
-        onConflict: () => lateConflicts++,
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
     } finally {
@@ -279,22 +285,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
     const failed = results.some((result) => !result.ok && !result.deferred);
     const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.info(
-      "Pass {outcome} in {seconds} s: {uploaded} uploaded, {downloaded} downloaded, " +
-        "{deletedLocal} deleted locally, {deletedRemote} deleted on the server, " +
-        "{conflicts} conflicts, {failures} failed",
-      {
-        outcome,
-        seconds,
-        uploaded: report.uploaded,
-        downloaded: report.downloaded,
-        deletedLocal: report.deletedLocal,
-        deletedRemote: report.deletedRemote,
-        conflicts: report.conflicts,
-        failures: results.filter((result) => !result.ok && !result.deferred).length,
-      },
-    );
+    audit.summary(report, {
+      outcome,
+      seconds: ((performance.now() - started) / 1000).toFixed(1),
+      failures: results.filter((result) => !result.ok && !result.deferred).length,
+    });
     return finish(outcome, plan);
   } catch (error) {
     return fail(`Section "${section.name}": ${(error as Error).message}`);

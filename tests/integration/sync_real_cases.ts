@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
+import { trashDir } from "../../sync/trash.ts";
 import type { PassOutcome } from "../../sync/pass.ts";
 import { exitCodeFor, syncSections } from "../../sync/run_sections.ts";
 import {
@@ -370,7 +371,7 @@ export async function runSyncScenarios(t: Deno.TestContext, kind: ServerKind): P
       assert.equal(report.outcome, "ok", report.errors.join("\n"));
       assert.equal(report.conflicts, 0);
       assert.equal(readText(join(s.local, "x")), "now a file");
-      const trash = join(s.stateDir, "trash", s.section.identifier!);
+      const trash = trashDir(s.local);
       assert.deepEqual(walkLocal(trash).filter((p) => !p.endsWith("/")), [
         "x/one.txt",
         "x/two.txt",
