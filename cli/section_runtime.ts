@@ -4,8 +4,13 @@
  * every section on it). Used by `sync` and `service`.
  * @module
  */
-import { setIniValues } from "../config/mod.ts";
-import type { SectionConfig } from "../config/mod.ts";
+import {
+  readSectionPassword,
+  secretKeyPath,
+  type SectionConfig,
+  type SectionPassword,
+  setIniValues,
+} from "../config/mod.ts";
 import {
   ConnectionBudgets,
   type ConnectOptions,
@@ -46,6 +51,24 @@ export interface SectionRuntimeOptions {
   dryRun?: boolean;
   /** StateDirectory, where what is learned about each server's time is kept. */
   stateDir?: string;
+  /**
+   * Read each section's Password again from the file when it (or secret.key) changed, so that a
+   * password saved while the service runs is used from the next pass, without a reload. `command`
+   * is how the user runs ftp-clone, for the advice in errors.
+   */
+  refreshPasswords?: { command: string };
+}
+
+/** When parametre.ini and secret.key were last changed (ms; 0 when missing). */
+function passwordFilesStamp(configPath: string): string {
+  const mtime = (path: string): number => {
+    try {
+      return Deno.statSync(path).mtime?.getTime() ?? 0;
+    } catch {
+      return 0;
+    }
+  };
+  return `${mtime(configPath)}:${mtime(secretKeyPath(configPath))}`;
 }
 
 /** Identifiers and pools of the sections of one configuration. */
@@ -57,6 +80,9 @@ export class SectionRuntime {
   /** What is learned about each server, shared by every section on it. */
   readonly #profiles: ServerProfiles;
   #stateDir: string | undefined;
+  readonly #refresh: { command: string } | undefined;
+  /** Per section (upper case): the files' stamp when read, and what was read. */
+  readonly #passwords = new Map<string, { stamp: string; read: SectionPassword }>();
 
   constructor(options: SectionRuntimeOptions) {
     this.#configPath = options.configPath;
@@ -67,11 +93,32 @@ export class SectionRuntime {
       stateDir: () => this.#stateDir,
       persist: !this.#dryRun,
     });
+    this.#refresh = options.refreshPasswords;
   }
 
   /** The StateDirectory of a (re)loaded configuration. */
   useStateDirectory(dir: string): void {
     this.#stateDir = dir;
+  }
+
+  /** The section's password as the file says now (see `refreshPasswords`), else as loaded. */
+  async #password(section: SectionConfig): Promise<SectionPassword> {
+    const loaded: SectionPassword = section.passwordError === undefined
+      ? { password: section.password }
+      : { password: "", passwordError: section.passwordError };
+    if (this.#refresh === undefined) return loaded;
+    const key = section.name.toUpperCase();
+    const stamp = passwordFilesStamp(this.#configPath);
+    const cached = this.#passwords.get(key);
+    if (cached?.stamp === stamp) return cached.read;
+    let read: SectionPassword;
+    try {
+      read = await readSectionPassword(this.#configPath, section.name, this.#refresh);
+    } catch {
+      return loaded; // unreadable for a moment (being edited): the loaded one
+    }
+    this.#passwords.set(key, { stamp, read });
+    return read;
   }
 
   /**
@@ -107,11 +154,14 @@ export class SectionRuntime {
   makePool(section: SectionConfig): RemoteFsPool {
     const server = { host: section.server, port: section.port, user: section.user };
     const budget = this.#budgets.get(server, section.concurrentConnections);
-    return new FtpPool(() => {
-      if (section.passwordError !== undefined) {
-        return Promise.reject(new Error(section.passwordError));
-      }
-      return connectRemoteFs({ ...connectOptionsOf(section), profiles: this.#profiles });
+    return new FtpPool(async () => {
+      const { password, passwordError } = await this.#password(section);
+      if (passwordError !== undefined) throw new Error(passwordError);
+      return connectRemoteFs({
+        ...connectOptionsOf(section),
+        password,
+        profiles: this.#profiles,
+      });
     }, { size: section.concurrentConnections, budget });
   }
 }

@@ -14,6 +14,7 @@ import {
   parseList,
   parseLocalDir,
   parseLogLevel,
+  parseMetricsFile,
   parseMinutes,
   parseOwner,
   parsePercent,
@@ -31,6 +32,12 @@ const ROWS: Row[] = [
   ["minutes", parseMinutes, "0.1", 0.1],
   ["minutes", parseMinutes, ".5", 0.5],
   ["minutes", parseMinutes, "35791", 35791],
+  [
+    "minutes",
+    parseMinutes,
+    "0,5",
+    'Invalid value "0,5": expected a number of minutes greater than 0 and at most 35791 (decimals take a dot: 0.5)',
+  ],
   [
     "minutes",
     parseMinutes,
@@ -118,6 +125,24 @@ const ROWS: Row[] = [
     parseAbsolutePath,
     "bin",
     'Invalid value "bin": expected an absolute path (starting with "/")',
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "/var/lib/node//ftp-clone.prom",
+    "/var/lib/node/ftp-clone.prom",
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "/var/lib/node/ftp-clone.txt",
+    'Invalid value "/var/lib/node/ftp-clone.txt": expected a file name ending in ".prom" (node_exporter reads only those)',
+  ],
+  [
+    "metrics file",
+    parseMetricsFile,
+    "metrics.prom",
+    'Invalid value "metrics.prom": expected an absolute path (starting with "/")',
   ],
   ["local dir", parseLocalDir, "/srv/a/./b/", "/srv/a/b"],
   [

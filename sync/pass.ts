@@ -27,7 +27,10 @@ import {
 } from "./baseline_store.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
+import { createPassAudit } from "./audit_log.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
+import { countResults, emptyReport } from "./pass_report.ts";
+import { removeSnapshots } from "./growing_file.ts";
 import type { ActionResult, PassReport, Plan } from "./types.ts";
 
 /** Everything one pass needs. */
@@ -62,9 +65,6 @@ export interface PassOutcome {
   lockedBy?: number;
 }
 
-/** The most errors a report keeps. */
-const MAX_REPORT_ERRORS = 20;
-
 const EMPTY_PLAN: Plan = { actions: [], deletes: { local: 0, remote: 0 }, conflicts: 0 };
 
 /** The roots a section's baseline belongs to. */
@@ -76,57 +76,6 @@ export function sectionRoots(section: SectionConfig): BaselineRoots {
     remoteDir: section.remoteDir,
     localDir: section.localDir,
   };
-}
-
-function emptyReport(options: PassOptions): PassReport {
-  return {
-    section: options.section.name,
-    identifier: options.identifier,
-    startedAt: options.now.toISOString(),
-    finishedAt: options.now.toISOString(),
-    outcome: "ok",
-    uploaded: 0,
-    downloaded: 0,
-    deletedLocal: 0,
-    deletedRemote: 0,
-    conflicts: 0,
-    bytes: 0,
-    refusedNames: 0,
-    errors: [],
-  };
-}
-
-/** Fills a report's counts from the results. */
-function countResults(report: PassReport, results: readonly ActionResult[]): void {
-  for (const result of results) {
-    if (!result.ok) {
-      // A file that changed during the pass is left for the next one: not an error.
-      if (!result.deferred && report.errors.length < MAX_REPORT_ERRORS) {
-        report.errors.push(result.error);
-      }
-      continue;
-    }
-    report.bytes += result.bytes;
-    switch (result.action.type) {
-      case "upload":
-        report.uploaded++;
-        break;
-      case "download":
-        report.downloaded++;
-        break;
-      case "deleteLocal":
-        report.deletedLocal++;
-        break;
-      case "deleteRemote":
-        report.deletedRemote++;
-        break;
-      case "keepBoth":
-        report.conflicts++;
-        break;
-      default:
-        break;
-    }
-  }
 }
 
 /**
@@ -177,7 +126,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   const log = getLogger(["ftp-clone", section.name]);
   const clock = options.clock ?? (() => new Date());
   const started = performance.now();
-  const report = emptyReport(options);
+  const report = emptyReport({ section: section.name, identifier, now });
   const finish = (outcome: PassReport["outcome"], plan: Plan): PassOutcome => {
     report.outcome = outcome;
     report.finishedAt = clock().toISOString();
@@ -260,10 +209,15 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
       isExcluded: exclude,
       localChanges: walked.localChanges,
       remoteChanges: walked.remoteChanges,
+      // Names that Local_dir takes as one: never merged, never a deletion; renamed as renames.
+      ...(names.caseInsensitive || names.normalization !== "none"
+        ? { foldLocalName: names.fold }
+        : {}),
     });
     for (const skipped of plan.skipped ?? []) {
       log.debug("Skipped {path}: {reason}", { path: skipped.path, reason: skipped.reason });
     }
+    for (const message of plan.warnings ?? []) log.warn("{message}", { message });
     const verdict = checkSafety(plan, () => source.fileCounts(), {
       maxDeletePercent: section.maxDeletePercent,
       localListingEmpty: walked.localEmpty,
@@ -282,7 +236,9 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
 
     // 6. Execute, 7. recording each completed action as it completes (batched).
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
+    removeSnapshots({ stateDir, identifier });
     const writer = new BaselineWriter(store!);
+    const audit = createPassAudit(log, { localRoot: section.localDir });
     let lateConflicts = 0;
     let results: ActionResult[];
     try {
@@ -301,8 +257,16 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
         onResult: (result) => {
           if (result.ok) writer.add(result.updates);
+          audit.action(result);
         },
-        onConflict: () => lateConflicts++,
+        onConflict: (path, conflictPath) => {
+          lateConflicts++;
+          audit.conflict(path, conflictPath);
+        },
+        recordNow: (updates) => {
+          writer.add(updates);
+          writer.flush();
+        },
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
     } finally {
@@ -321,22 +285,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
     const failed = results.some((result) => !result.ok && !result.deferred);
     const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.info(
-      "Pass {outcome} in {seconds} s: {uploaded} uploaded, {downloaded} downloaded, " +
-        "{deletedLocal} deleted locally, {deletedRemote} deleted on the server, " +
-        "{conflicts} conflicts, {failures} failed",
-      {
-        outcome,
-        seconds,
-        uploaded: report.uploaded,
-        downloaded: report.downloaded,
-        deletedLocal: report.deletedLocal,
-        deletedRemote: report.deletedRemote,
-        conflicts: report.conflicts,
-        failures: results.filter((result) => !result.ok && !result.deferred).length,
-      },
-    );
+    audit.summary(report, {
+      outcome,
+      seconds: ((performance.now() - started) / 1000).toFixed(1),
+      failures: results.filter((result) => !result.ok && !result.deferred).length,
+    });
     return finish(outcome, plan);
   } catch (error) {
     return fail(`Section "${section.name}": ${(error as Error).message}`);

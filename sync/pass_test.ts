@@ -99,7 +99,7 @@ for (const precisionMs of PRECISIONS) {
         await s.pass();
         assert.equal(s.readLocal("f.txt"), "new content");
         assert.deepEqual(s.trashPaths(), ["f.txt"]);
-        const trashed = Deno.readTextFileSync(`${s.stateDir}/trash/${s.identifier}/f.txt`);
+        const trashed = Deno.readTextFileSync(`${s.local}/.ftp-clone-trash/f.txt`);
         assert.equal(trashed, "old");
       });
     });

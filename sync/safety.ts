@@ -1,5 +1,5 @@
 /**
- * The MaxDelete guard, checked before anything is touched (DESIGN.md §2.6).
+ * The MaxDelete guard, checked before anything is touched (docs/design.md, invariant 6).
  * @module
  */
 import type { Plan, Side } from "./types.ts";

@@ -136,7 +136,8 @@ Deno.test("plan() over the walk's sparse inputs equals plan() over the full tree
     const local = listed(local0, isExcluded);
     const remote = listed(remote0, isExcluded);
 
-    const full = plan({ local, remote }, baseline, { direction, now: NOW, isExcluded });
+    const fold = names === PLAIN_NAMES ? {} : { foldLocalName: names.fold };
+    const full = plan({ local, remote }, baseline, { direction, now: NOW, isExcluded, ...fold });
     const sides: WalkSides = {
       local: (d) => childrenOf(local, d),
       remote: (d) => Promise.resolve(childrenOf(remote, d)),
@@ -157,6 +158,7 @@ Deno.test("plan() over the walk's sparse inputs equals plan() over the full tree
       isExcluded,
       localChanges: walked.localChanges,
       remoteChanges: walked.remoteChanges,
+      ...fold,
     });
     const context = `seed ${seed}, Exclude ${JSON.stringify(patterns)}, Direction=${direction}`;
     assert.deepEqual(sparse, full, context);

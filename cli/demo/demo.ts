@@ -51,7 +51,7 @@ class StepFailed extends Error {}
 /** Loads the demo's ini through the real loader (the password is decrypted with secret.key). */
 async function loadDemoConfig(iniPath: string): Promise<ServiceConfigLoad> {
   const load = await loadConfig(iniPath, { env: {} });
-  if (load.ok) return { ok: true, config: load.config, warnings: [], skipped: [] };
+  if (load.ok) return { ok: true, config: load.config, warnings: [], skipped: [], leftOut: [] };
   return { ok: false, errors: load.errors.map((e) => `${e.file}:${e.line}: ${e.message}`) };
 }
 

@@ -27,91 +27,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     reason:
       "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
   },
-  "12b@vsftpd-kolkata": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@vsftpd-new-york": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@vsftpd-3h-behind": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@vsftpd-7m-ahead": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@proftpd-3h-behind": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@proftpd-list-7m-ahead": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@pyftpdlib-mlsd-kolkata": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@proftpd-digest": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@pyftpdlib-hash": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12b@client-tz-kolkata": {
-    issue: "12.4",
-    reason:
-      "same size, different mtimes, no baseline: called a conflict without comparing contents (no HASH, no download compare)",
-  },
-  "12e-day@vsftpd-kolkata": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-day@vsftpd-new-york": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-day@vsftpd-3h-behind": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-day@vsftpd-7m-ahead": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-day@proftpd-list-7m-ahead": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-day@client-tz-kolkata": {
-    issue: "12.3",
-    reason:
-      "LIST shows a file older than six months to the day: a same-size rewrite that day is unseen and the local edit overwrites it",
-  },
-  "12e-minute@vsftpd-3h-behind": {
-    issue: "12.3",
-    reason:
-      "server clock 3 h behind: the rewrite's LIST minute looks old, no MDTM is asked, the local edit overwrites it",
-  },
   "12f@vsftpd-3h-behind": {
     issue: "12.2",
     reason:
@@ -120,23 +35,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
   "13-roundtrip@pyftpdlib-no-rename": {
     issue: "13.2",
     reason: "RNFR refused (550): every upload fails after a full transfer",
-  },
-  "13.1-collision@exfat-local": {
-    issue: "13.1",
-    reason: "A.txt and a.txt map onto one local name: the second pass deletes a.txt on the server",
-  },
-  "13.1-case-rename@exfat-local": {
-    issue: "13.1",
-    reason: "a case-only rename on the server becomes a conflict copy instead of a rename",
-  },
-  "13.1-dir-to-file@vsftpd-debian": {
-    issue: "13.1",
-    reason: "a directory replaced by a file on the server only is kept as a local directory",
-  },
-  "13.3-growing@vsftpd-debian": {
-    issue: "13.3",
-    reason:
-      'a file that keeps growing is uploaded and thrown away on every pass ("changed since it was listed")',
   },
 };
 

@@ -10,6 +10,7 @@ import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool, ServerProfiles } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import type { PassReport } from "../../sync/types.ts";
+import { TRASH_DIR_NAME } from "../../sync/exclude.ts";
 import { type ServerOptions, startServer, type TestServer } from "../support/ftp_servers.ts";
 import type { LabNeed } from "../support/ftp_server_availability.ts";
 import { type MountedFs, mountExfat } from "../support/local_fs_mounts.ts";
@@ -218,8 +219,7 @@ export class Lab implements AsyncDisposable {
         return (log.match(/"(STOR|RETR|APPE) (?![^"]*\.clock-probe\.part)/g) ?? []).length;
       },
       trash() {
-        const dir = join(stateDir, "trash", identifier);
-        return new Map(walkFiles(dir));
+        return new Map(walkFiles(join(local, TRASH_DIR_NAME)));
       },
     };
     return ws;
@@ -237,7 +237,10 @@ export class Lab implements AsyncDisposable {
   }
 }
 
-/** Every file under `root` (relative path, content as text), sorted; [] when missing. */
+/**
+ * Every file under `root` (relative path, content as text), sorted; [] when missing. The trash at
+ * the top of a Local_dir (`.ftp-clone-trash`, never synchronised) is not part of the tree.
+ */
 export function walkFiles(root: string): [string, string][] {
   const out: [string, string][] = [];
   const walk = (dir: string, prefix: string): void => {
@@ -248,6 +251,7 @@ export function walkFiles(root: string): [string, string][] {
       return;
     }
     for (const e of entries) {
+      if (prefix === "" && e.name === TRASH_DIR_NAME) continue;
       const rel = prefix === "" ? e.name : `${prefix}/${e.name}`;
       if (e.isDirectory) walk(join(dir, e.name), rel);
       else if (e.isFile) out.push([rel, Deno.readTextFileSync(join(dir, e.name))]);
