@@ -136,7 +136,11 @@ export class FtpRemoteFs implements RemoteFs {
     const dst = session.path(to);
     const command = `RNFR ${src} / RNTO ${dst}`;
     if (!this.capabilities.renames) {
-      throw unsupported(`rename "${src}" to "${dst}"`, `RNFR ${src}`);
+      throw new FtpError(
+        `Cannot rename "${src}" to "${dst}": the server refuses renames (learned from an ` +
+          `earlier refusal)`,
+        { command, transient: false, meaning: "unsupported" },
+      );
     }
     try {
       await session.run(

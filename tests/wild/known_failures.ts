@@ -27,11 +27,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     reason:
       "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
   },
-  "12f@vsftpd-3h-behind": {
-    issue: "12.2",
-    reason:
-      "VerifyEvery not wired: a same-size rewrite backdated into the listed minute is never re-checked with MDTM",
-  },
   "13-roundtrip@pyftpdlib-no-rename": {
     issue: "13.2",
     reason: "RNFR refused (550): every upload fails after a full transfer",
