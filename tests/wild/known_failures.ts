@@ -27,10 +27,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
     reason:
       "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
   },
-  "13-roundtrip@pyftpdlib-no-rename": {
-    issue: "13.2",
-    reason: "RNFR refused (550): every upload fails after a full transfer",
-  },
 };
 
 /** One scenario: applies to some variants, runs against a started lab. */
