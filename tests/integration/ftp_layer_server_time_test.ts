@@ -69,6 +69,11 @@ interface Case {
   skewS: number;
   /** Times set through the server land on its disk as sent (no faked utime). */
   diskTrue: boolean;
+  /**
+   * The skew shows only in what the server stamps, not in times already on its disk (a real
+   * wrong clock; libfaketime's FAKE_STAT shifts every stored time instead). @default {false}
+   */
+  stampsOnly?: boolean;
 }
 
 const CASES: Case[] = [
@@ -137,6 +142,16 @@ const CASES: Case[] = [
     diskTrue: false,
   },
   {
+    // A real wrong clock: the files it stores are stamped 7 min ahead, set times are kept.
+    name: "pyftpdlib, LIST only, whose clock is 7 min ahead (stamps ahead, set times kept)",
+    needs: ["pyftpdlib"],
+    server: { kind: "pyftpdlib", dialect: { noMlsd: true, clockSkewS: 420 } },
+    offsets: { list: 0, mlsd: 0, mdtm: 0, set: 0 },
+    skewS: 420,
+    diskTrue: true,
+    stampsOnly: true,
+  },
+  {
     name: "GNU inetutils-ftpd in Asia/Kolkata (LIST by /bin/ls, no way to set times)",
     needs: ["inetutils-ftpd"],
     server: { kind: "inetutils-ftpd", env: { TZ: "Asia/Kolkata" } },
@@ -177,7 +192,7 @@ async function checkApplied(c: Case, srv: TestServer, remote: RemoteFs): Promise
   const entry = (await remote.list("/")).find((e) => e.name === "known.txt");
   assert.ok(entry?.mtimeMs !== undefined, "known.txt listed with a time");
   // Listed and read in UTC (as the server's clock sees it: its skew stays).
-  const skewed = known.getTime() + c.skewS * 1000;
+  const skewed = known.getTime() + (c.stampsOnly ? 0 : c.skewS * 1000);
   const precision = entry.mtimePrecisionMs;
   assert.equal(entry.mtimeMs, Math.floor(skewed / precision) * precision, "listed time");
   assert.equal(await remote.mtime("/known.txt"), Math.floor(skewed / 1000) * 1000, "MDTM");

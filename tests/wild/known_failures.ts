@@ -16,18 +16,7 @@ export interface KnownFailure {
 }
 
 /** `scenario id@variant` -> why it fails today. */
-export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
-  "12a@proftpd-list-7m-ahead": {
-    issue: "12.1",
-    reason:
-      "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
-  },
-  "12c@proftpd-list-7m-ahead": {
-    issue: "12.1",
-    reason:
-      "server clock skew not measured: its times are read as ours, equal files become conflicts, downloads get skewed mtimes",
-  },
-};
+export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {};
 
 /** One scenario: applies to some variants, runs against a started lab. */
 export interface Scenario {

@@ -33,6 +33,14 @@ export interface Variant {
   setsMtime: boolean;
   /** The server's command log shows STOR/RETR (all but inetutils-ftpd). */
   logsTransfers: boolean;
+  /**
+   * Every time the server reports is shifted by an amount that is no quarter hour (libfaketime's
+   * FAKE_STAT with a clock minutes off shifts the times already on its disk too, which no real
+   * server with a wrong clock does: it stamps new files with its clock and keeps set times).
+   * Equal files then differ by those minutes: they are compared by content (downloads, so 12a's
+   * "no transfer" cannot hold) and a download carries the time the server reports (12c).
+   */
+  shiftsStoredTimes?: boolean;
 }
 
 /** What one pass did, as the tests see it. */
