@@ -7,16 +7,19 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { getLogger } from "@logtape/logtape";
 import { Command } from "commander";
-import type { SectionConfig } from "../config/mod.ts";
-import { connectRemoteFs } from "../sync/mod.ts";
+import { type Config, formatIssue, loadConfig, type SectionConfig } from "../config/mod.ts";
+import { connectRemoteFs, describeStoredServerTime, ServerProfiles } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
-import { loadConfigForCommand } from "./load_config.ts";
+import { loadConfigForCommand, loadOptionsOf, useConfiguredLogLevel } from "./load_config.ts";
 import { connectOptionsOf } from "./section_runtime.ts";
 
-/** The parsed arguments of `check` (none). */
-export type CheckArgs = Record<string, never>;
+/** The parsed arguments of `check`. */
+export interface CheckArgs {
+  /** Print one JSON document instead of lines. */
+  json?: boolean;
+}
 
 /** How long one section may take to connect and log in, in ms. */
 export const CHECK_CONNECT_TIMEOUT_MS = 15_000;
@@ -36,8 +39,13 @@ export function checkCommand(dispatch: Dispatch): Command {
         "Changes nothing, locally or on the servers. Exits 0 only if every section passes, 1\n" +
         "otherwise.",
     )
-    .action(() => {
-      dispatch((ctx) => runCheck(ctx, {}));
+    .option(
+      "--json",
+      'print one JSON document for scripts: {"ok","config","valid","errors","warnings",' +
+        '"sections":[{"name","ok","reasons"}]}',
+    )
+    .action((options: { json?: boolean }) => {
+      dispatch((ctx) => runCheck(ctx, { json: options.json === true }));
     });
 }
 
@@ -48,7 +56,8 @@ interface SectionVerdict {
 }
 
 /** The body of `check`: 0 all sections pass, 1 any fails, 2 configuration errors. */
-export async function runCheck(ctx: CliContext, _args: CheckArgs): Promise<number> {
+export async function runCheck(ctx: CliContext, args: CheckArgs): Promise<number> {
+  if (args.json) return await runCheckJson(ctx);
   const config = await loadConfigForCommand(ctx);
   if (config === undefined) return EXIT_USAGE;
   const count = config.sections.length;
@@ -56,21 +65,77 @@ export async function runCheck(ctx: CliContext, _args: CheckArgs): Promise<numbe
     `Configuration "${config.path}" is valid: ` +
       (count === 0 ? "no [FTPn] section" : `${count} section${count === 1 ? "" : "s"}`) + ".",
   );
-  const verdicts = await mapLimited(
-    config.sections,
-    Math.max(1, config.service.concurrentSynchronisations),
-    checkSection,
-  );
+  const verdicts = await checkSections(config);
   let failed = false;
   for (const { section, reasons } of verdicts) {
     if (reasons.length === 0) {
       ctx.output.ok(`[${section.name}] ${describeSuccess(section)}.`);
+      ctx.output.line(`  server time: ${serverTimeOf(section, config.service.stateDirectory)}`);
     } else {
       failed = true;
       ctx.output.error(`[${section.name}] ${reasons.join("; ")}`);
     }
   }
   return failed ? EXIT_FAILURE : EXIT_OK;
+}
+
+/** `check --json`: the same checks, one document on stdout. */
+async function runCheckJson(ctx: CliContext): Promise<number> {
+  let result: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    result = await loadConfig(ctx.configPath, loadOptionsOf(ctx));
+  } catch (error) {
+    result = {
+      ok: false,
+      errors: [{ file: ctx.configPath, line: 0, message: errorMessage(error) }],
+      warnings: [],
+    };
+  }
+  const warnings = (result.ok ? result.config.warnings : result.warnings).map(formatIssue);
+  if (!result.ok) {
+    ctx.output.json({
+      ok: false,
+      config: ctx.configPath,
+      valid: false,
+      errors: result.errors.map(formatIssue),
+      warnings,
+      sections: [],
+    });
+    return EXIT_USAGE;
+  }
+  useConfiguredLogLevel(ctx, result.config);
+  const verdicts = await checkSections(result.config);
+  const ok = verdicts.every((v) => v.reasons.length === 0);
+  ctx.output.json({
+    ok,
+    config: result.config.path,
+    valid: true,
+    errors: [],
+    warnings,
+    sections: verdicts.map(({ section, reasons }) => ({
+      name: section.name,
+      ok: reasons.length === 0,
+      reasons,
+    })),
+  });
+  return ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** Every section's verdict, ConcurrentSynchronisations at a time, in file order. */
+function checkSections(config: Config): Promise<SectionVerdict[]> {
+  // What the servers teach is logged at debug: check reports its own findings, writes nothing.
+  const profiles = new ServerProfiles({ quiet: true });
+  return mapLimited(
+    config.sections,
+    Math.max(1, config.service.concurrentSynchronisations),
+    (section) => checkSection(section, profiles),
+  );
+}
+
+/** What the state directory holds about the section's server time (nothing is measured here). */
+function serverTimeOf(section: SectionConfig, stateDir: string): string {
+  const server = { host: section.server, port: section.port, user: section.user };
+  return describeStoredServerTime(stateDir, server, section.serverTime);
 }
 
 /** `ftpes://user@host:port`, without the password. */
@@ -85,7 +150,10 @@ function describeSuccess(section: SectionConfig): string {
 }
 
 /** Runs every check of one section; never throws. */
-async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
+async function checkSection(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<SectionVerdict> {
   const log = getLogger(["ftp-clone", section.name, "check"]);
   const reasons: string[] = [];
   log.debug("Checking Local_dir {dir}", { dir: section.localDir });
@@ -98,7 +166,7 @@ async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
       url: serverUrl(section),
       dir: section.remoteDir,
     });
-    const remote = await checkRemoteDir(section);
+    const remote = await checkRemoteDir(section, profiles);
     if (remote !== undefined) reasons.push(remote);
   }
   return { section, reasons };
@@ -128,12 +196,16 @@ async function checkLocalDir(section: SectionConfig): Promise<string | undefined
 }
 
 /** Why the server or Remote_dir is unusable, or undefined. Only this opens a connection. */
-async function checkRemoteDir(section: SectionConfig): Promise<string | undefined> {
+async function checkRemoteDir(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<string | undefined> {
   let remote: Awaited<ReturnType<typeof connectRemoteFs>>;
   try {
     remote = await connectRemoteFs({
       ...connectOptionsOf(section),
       timeoutMs: CHECK_CONNECT_TIMEOUT_MS,
+      profiles,
     });
   } catch (error) {
     return `Login to ${serverUrl(section)} failed: ${errorMessage(error)}`;

@@ -25,7 +25,7 @@ export { UNIT_NAME };
  * Set by the release tarball's `ftp-clone` launcher to its own path: the unit then runs the
  * launcher, which runs the bundled deno offline on the tarball's own cache.
  */
-export const LAUNCHER_ENV = "FTP_CLONE_LAUNCHER";
+export const LAUNCHER_ENV = ENV.launcher;
 
 /** The parsed arguments of `install`. */
 export interface InstallArgs {
@@ -50,6 +50,8 @@ export function installCommand(dispatch: Dispatch): Command {
         "Run it again after moving the executable or the configuration: it updates the unit.\n" +
         "Also run it again after adding a section whose Local_dir is under /usr, /etc, /boot\n" +
         "or /efi (read-only for the service unless listed in the unit); other places need not.\n" +
+        "Warns about every section whose Password cannot be used (the original tool's encoding,\n" +
+        "a missing secret.key...): the service would log that error at every pass.\n" +
         "Prints, the first two lines only when a unit was already installed:\n" +
         "  ok: Service stopped.\n" +
         "  ok: Service uninstalled.\n" +
@@ -103,6 +105,12 @@ export async function runInstall(
   // The unit reads this file at every start: refuse one the service would refuse.
   const config = await loadConfigForCommand(ctx);
   if (config === undefined) return EXIT_USAGE;
+  // Not a reason to refuse (the other sections run), but the service would log it at every pass.
+  for (const section of config.sections) {
+    if (section.passwordError !== undefined) {
+      ctx.output.warning(`[${section.name}] ${section.passwordError}`);
+    }
+  }
   const state = await systemctl.systemState();
   if (state === "offline" || state === "unknown") {
     ctx.output.error(
@@ -124,6 +132,9 @@ export async function runInstall(
     exec: unitExec(deps.execPath ?? Deno.execPath(), launcherPath(ctx)),
     configPath: config.path,
     localDirs: config.sections.map((section) => section.localDir),
+    ...(config.service.metricsFile === undefined
+      ? {}
+      : { metricsFile: config.service.metricsFile }),
   });
   try {
     await Deno.mkdir(args.unitDir, { recursive: true });

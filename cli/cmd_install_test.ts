@@ -33,6 +33,7 @@ function fakeSystemctl(
     start: (u) => result("start", u),
     stop: (u) => result("stop", u),
     restart: (u) => result("restart", u),
+    reload: (u) => result("reload", u),
     resetFailed: (u) => result("reset-failed", u),
     isActive: (u) => {
       calls.push(`is-active ${u}`);
@@ -136,6 +137,30 @@ Deno.test("install fails clearly: not root, config errors, no systemd, a failing
       assert.equal(await runInstall(ctx, { unitDir }, { systemctl: fakeSystemctl(), uid: 0 }), 2);
       assert.match(captured.stderr(), /Remote_dir/);
     });
+    await t.step(
+      "a Password that cannot be used: a warning with file:line, installed",
+      async () => {
+        const hex = join(dir, "conf dir", "hex.ini");
+        const text = await Deno.readTextFile(ini);
+        await Deno.writeTextFile(
+          hex,
+          text.replace("[FTP2]", "Password = 421CAB0F17D35E6A\n[FTP2]"),
+        );
+        const { ctx, captured } = context(hex);
+        const units = join(dir, "units-hex");
+        assert.equal(
+          await runInstall(ctx, { unitDir: units }, { systemctl: fakeSystemctl(), uid: 0 }),
+          0,
+        );
+        assert.match(
+          captured.stderr(),
+          new RegExp(
+            `^warning: \\[FTP1\\] ${hex}:9: Password: The value \\(16 hexadecimal digits\\) ` +
+              "looks like the original tool's encoding",
+          ),
+        );
+      },
+    );
     await t.step("start fails: systemctl's error, exit 1", async () => {
       const { ctx, captured } = context(ini);
       const systemctl = fakeSystemctl({ fail: "start" });
@@ -178,6 +203,7 @@ Deno.test("uninstall stops, disables, removes the unit and reloads", async () =>
 });
 
 Deno.test("start, stop and restart print their ok lines or systemctl's error", async (t) => {
+  const { dir, ini } = await setup();
   const table: Array<[ServiceAction, string | undefined, number, string, RegExp | ""]> = [
     ["start", undefined, 0, "ok: Service started.\n", ""],
     ["stop", undefined, 0, "ok: Service stopped.\n", ""],
@@ -188,7 +214,7 @@ Deno.test("start, stop and restart print their ok lines or systemctl's error", a
   ];
   for (const [action, fail, code, stdout, stderr] of table) {
     await t.step(`${action}${fail === undefined ? "" : `, ${fail} failing`}`, async () => {
-      const { ctx, captured } = context("/nonexistent/parametre.ini");
+      const { ctx, captured } = context(ini);
       const systemctl = fakeSystemctl(fail === undefined ? {} : { fail });
       assert.equal(await runServiceControl(ctx, action, { systemctl, uid: 0 }), code);
       assert.equal(captured.stdout(), stdout);
@@ -196,6 +222,24 @@ Deno.test("start, stop and restart print their ok lines or systemctl's error", a
       else assert.match(captured.stderr(), stderr);
     });
   }
+  // Issue 14: restart stopped the service, then the start failed on the broken file.
+  for (const action of ["restart", "start"] as const) {
+    await t.step(`${action} with a broken file: its lines, exit 2, nothing stopped`, async () => {
+      const broken = join(dir, "broken.ini");
+      const text = await Deno.readTextFile(ini);
+      await Deno.writeTextFile(broken, text.replace("[FTP2]", "[FTP2]\nPort = 26z1"));
+      const { ctx, captured } = context(broken);
+      const systemctl = fakeSystemctl();
+      assert.equal(await runServiceControl(ctx, action, { systemctl, uid: 0 }), 2);
+      assert.deepEqual(systemctl.calls, []);
+      assert.equal(captured.stdout(), "");
+      assert.match(
+        captured.stderr(),
+        new RegExp(`^${broken}:10: \\[FTP2\\] Port: Invalid value "26z1"`, "m"),
+      );
+    });
+  }
+  await Deno.remove(dir, { recursive: true });
   await t.step("not root", async () => {
     const { ctx, captured } = context("/x.ini");
     const systemctl = fakeSystemctl();

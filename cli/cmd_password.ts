@@ -39,6 +39,7 @@ export function passwordCommand(dispatch: Dispatch): Command {
         "secret.key beside parametre.ini, created with mode 0600 on first use: keep the two\n" +
         "files together. This protects a copied or leaked parametre.ini, not a machine on which\n" +
         "someone else is root.\n" +
+        "A running service uses the new password from its next pass (no reload needed).\n" +
         "Without PASSWORD, the password is asked for without echo on a terminal, or read as one\n" +
         "line from standard input, so that it shows neither in the shell history nor in ps:\n" +
         "  ftp-clone password FTP1\n" +
@@ -106,6 +107,10 @@ export async function runPassword(ctx: CliContext, args: PasswordArgs): Promise<
     out.error(`Cannot save the password of [${section}]: cannot ${stage}: ${errorMessage(error)}`);
     return EXIT_FAILURE;
   }
-  out.ok(`Password saved for [${section}] in "${ctx.configPath}".`);
+  // The service reads the Password again before each pass: no reload, no restart.
+  out.ok(
+    `Password saved for [${section}] in "${ctx.configPath}"; a running service uses it from ` +
+      "its next pass.",
+  );
   return EXIT_OK;
 }

@@ -1,25 +1,21 @@
 /**
  * `ftp-clone service`: the synchronisation service in the foreground (what the systemd unit runs).
  * This file wires the service loop (sync/service.ts) to the real world: parametre.ini (with its
- * misconfigured sections left out), FTP connection pools, Identifier written on first use.
+ * misconfigured sections left out at start, and said so), FTP connection pools with each
+ * section's password read again before each pass, the Identifier written on first use, the
+ * journal with repeated errors held back, and the answer to each reload.
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import { Command } from "commander";
-import {
-  type Config,
-  configFromText,
-  type ConfigFromTextOptions,
-  type ConfigIssue,
-  formatIssue,
-  loadConfig,
-  loadSecretKey,
-  parseIni,
-  SecretKeyError,
-} from "../config/mod.ts";
-import { runService as runServiceLoop, type ServiceConfigLoad } from "../sync/mod.ts";
+import { formatIssue, loadConfig } from "../config/mod.ts";
+import { RepeatGate, runService as runServiceLoop, type ServiceConfigLoad } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import type { Dispatch } from "./dispatch.ts";
+import { errorMessage } from "./error_message.ts";
+import { loadLeavingOut, loadOptionsOf, useConfiguredLogLevel } from "./load_config.ts";
 import { configureLogging } from "./logging.ts";
+import { runtimeDirectory, writeReloadAnswer } from "./reload_answer.ts";
 import { SectionRuntime } from "./section_runtime.ts";
 
 /** The parsed arguments of `service` (none yet). */
@@ -45,22 +41,6 @@ export function serviceCommand(dispatch: Dispatch): Command {
     });
 }
 
-const FTP_SECTION = /^FTP[1-9][0-9]*$/i;
-
-/** The text with the lines of the named sections blanked (line numbers stay the same). */
-export function withoutSections(text: string, names: ReadonlySet<string>): string {
-  const sections = parseIni(text).sections;
-  const lines = text.split("\n");
-  sections.forEach((section, index) => {
-    if (!names.has(section.name.toUpperCase())) return;
-    const end = sections[index + 1]?.line ?? lines.length + 1;
-    for (let line = section.line; line < end; line++) {
-      lines[line - 1] = lines[line - 1]?.endsWith("\r") ? "\r" : "";
-    }
-  });
-  return lines.join("\n");
-}
-
 /** Options of {@linkcode loadServiceConfig}. */
 export interface LoadServiceConfigOptions {
   /**
@@ -75,57 +55,77 @@ export async function loadServiceConfig(
   ctx: CliContext,
   load: LoadServiceConfigOptions,
 ): Promise<ServiceConfigLoad> {
-  const options = {
-    env: ctx.env,
-    ...(ctx.stateDirOverride === undefined ? {} : { stateDirOverride: ctx.stateDirOverride }),
-  };
-  const format = (issues: ConfigIssue[]): string[] => issues.map(formatIssue);
-  const done = (config: Config, skipped: string[]): ServiceConfigLoad => {
-    if (ctx.logLevelFlag === undefined) {
-      configureLogging({
-        level: config.service.logLevel,
-        journal: ctx.journal,
-        write: ctx.output.writeErr,
-      });
-    }
-    return { ok: true, config, warnings: format(config.warnings), skipped };
-  };
-  const first = await loadConfig(ctx.configPath, options);
-  if (first.ok) return done(first.config, []);
   if (!load.skipBadSections) {
-    return { ok: false, errors: [...format(first.errors), ...format(first.warnings)] };
-  }
-  const bad = new Set<string>();
-  for (const issue of first.errors) {
-    if (issue.line === 0 || issue.section === undefined || !FTP_SECTION.test(issue.section)) {
-      return { ok: false, errors: [...format(first.errors), ...format(first.warnings)] };
+    const result = await loadConfig(ctx.configPath, loadOptionsOf(ctx));
+    if (!result.ok) {
+      return { ok: false, errors: [...result.errors, ...result.warnings].map(formatIssue) };
     }
-    bad.add(issue.section.toUpperCase());
+    useConfiguredLogLevel(ctx, result.config);
+    return {
+      ok: true,
+      config: result.config,
+      warnings: result.config.warnings.map(formatIssue),
+      skipped: [],
+      leftOut: [],
+    };
   }
-  const text = await Deno.readTextFile(ctx.configPath);
-  const fromText: ConfigFromTextOptions = { ...options, path: first.errors[0]!.file };
-  try {
-    const key = await loadSecretKey(fromText.path, { create: false });
-    if (key !== undefined) fromText.secretKey = key;
-  } catch (error) {
-    if (!(error instanceof SecretKeyError)) throw error;
-    fromText.secretKeyError = error.message;
+  const result = await loadLeavingOut(ctx);
+  if (!result.ok) {
+    return { ok: false, errors: [...result.errors, ...result.warnings].map(formatIssue) };
   }
-  const second = await configFromText(withoutSections(text, bad), fromText);
-  if (!second.ok) return { ok: false, errors: format(first.errors) };
-  const skipped = [
-    ...format(first.errors),
-    ...[...bad].map((name) => `Section [${name}] has configuration errors: it is left out`),
-  ];
-  return done(second.config, skipped);
+  useConfiguredLogLevel(ctx, result.config);
+  const skipped = result.leftOut.flatMap((section) => [
+    ...section.errors,
+    `Section [${section.name}] has configuration errors: it is left out (the other sections ` +
+    `run; "ftp-clone status" shows it as failed)`,
+  ]);
+  return {
+    ok: true,
+    config: result.config,
+    warnings: result.warnings,
+    skipped,
+    leftOut: result.leftOut.map((section) => section.name),
+  };
 }
 
 /** The body of `service`: runs until SIGTERM/SIGINT (exit 0); configuration errors exit 2. */
 export function runService(ctx: CliContext, _args: ServiceArgs): Promise<number> {
-  const runtime = new SectionRuntime({ configPath: ctx.configPath });
+  // The same error at every pass of a failing section is written once, then reminded.
+  const gate = new RepeatGate();
+  const logged: CliContext = { ...ctx, logGate: (record) => gate.admit(record) };
+  configureLogging({
+    level: ctx.logLevelFlag ?? "info",
+    journal: ctx.journal,
+    write: ctx.output.writeErr,
+    gate: (record) => gate.admit(record),
+  });
+  const runtime = new SectionRuntime({ configPath: ctx.configPath, refreshPasswords: ctx });
+  const answers = runtimeDirectory(ctx.env);
+  let seq = 0;
   return runServiceLoop({
-    loadConfig: (when) => loadServiceConfig(ctx, { skipBadSections: when === "start" }),
+    loadConfig: async (when) => {
+      const load = await loadServiceConfig(logged, { skipBadSections: when === "start" });
+      if (load.ok) runtime.useStateDirectory(load.config.service.stateDirectory);
+      return load;
+    },
     makePool: (section) => runtime.makePool(section),
     identifierOf: (section) => runtime.identifierOf(section),
+    marks: gate,
+    onReloaded: (answer) => {
+      if (answers === undefined) return;
+      try {
+        writeReloadAnswer(answers, {
+          ...answer,
+          pid: Deno.pid,
+          seq: ++seq,
+          at: new Date().toISOString(),
+        });
+      } catch (error) {
+        getLogger(["ftp-clone", "service"]).error(
+          "Cannot write the reload's answer into {dir}: {error}",
+          { dir: answers, error: errorMessage(error) },
+        );
+      }
+    },
   });
 }

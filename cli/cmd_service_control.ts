@@ -10,7 +10,8 @@ import {
   UNIT_NAME,
 } from "../deploy/mod.ts";
 import type { CliContext } from "./context.ts";
-import { type Dispatch, EXIT_FAILURE, EXIT_OK } from "./dispatch.ts";
+import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
+import { loadConfigForCommand } from "./load_config.ts";
 import { notRootError } from "./require_root.ts";
 
 /** What `start`, `stop` and `restart` ask systemctl to do. */
@@ -39,10 +40,15 @@ const HELP: Record<ServiceAction, { summary: string; prints: string }> = {
 /** Declares `start`, `stop` or `restart`: its help. */
 export function serviceControlCommand(action: ServiceAction, dispatch: Dispatch): Command {
   const help = HELP[action];
+  const validates = action === "stop"
+    ? ""
+    : "First validates parametre.ini like check: a file with errors is refused with its\n" +
+      "<file>:<line>: [<section>] <key>: <problem> lines and exit 2, and nothing is stopped, so\n" +
+      "a running service keeps running on the file it has.\n";
   return new Command(action)
     .summary(help.summary)
     .description(
-      `Runs systemctl ${action} ${UNIT_NAME} and prints:\n  ${help.prints}\n` +
+      validates + `Runs systemctl ${action} ${UNIT_NAME} and prints:\n  ${help.prints}\n` +
         "On failure, prints systemctl's error and exits 1. Needs root.",
     )
     .action(() => {
@@ -100,13 +106,19 @@ export async function startService(ctx: CliContext, systemctl: Systemctl): Promi
   return true;
 }
 
-/** The body of `start`/`stop`/`restart` (restart = stop, then start: it prints both lines). */
+/**
+ * The body of `start`/`stop`/`restart` (restart = stop, then start: it prints both lines). Start
+ * and restart validate the file before anything is stopped (exit 2 when it has errors).
+ */
 export async function runServiceControl(
   ctx: CliContext,
   action: ServiceAction,
   deps: SystemdDeps = {},
 ): Promise<number> {
   if (!checkRoot(ctx, action, deps)) return EXIT_FAILURE;
+  // The service would refuse the file (or leave sections out): never trade a running service
+  // for it. The errors name the lines, where systemctl would only point at the journal.
+  if (action !== "stop" && (await loadConfigForCommand(ctx)) === undefined) return EXIT_USAGE;
   const systemctl = deps.systemctl ?? commandSystemctl();
   if (action !== "start" && !(await stopService(ctx, systemctl))) return EXIT_FAILURE;
   if (action !== "stop" && !(await startService(ctx, systemctl))) return EXIT_FAILURE;

@@ -5,8 +5,14 @@
 import { Command } from "commander";
 import type { CliContext } from "./context.ts";
 import type { SectionConfig } from "../config/mod.ts";
-import { type Action, exitCodeFor, type PassReport, syncSections } from "../sync/mod.ts";
-import { type Dispatch, EXIT_FAILURE, EXIT_USAGE } from "./dispatch.ts";
+import {
+  type Action,
+  exitCodeFor,
+  type PassReport,
+  syncSections,
+  updateMetricsFile,
+} from "../sync/mod.ts";
+import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
 import { SectionRuntime } from "./section_runtime.ts";
 import { loadConfigForCommand } from "./load_config.ts";
@@ -18,6 +24,15 @@ export interface SyncArgs {
   sections: string[];
   /** Print the plan and change nothing. */
   dryRun: boolean;
+  /** Print one JSON document instead of lines. */
+  json?: boolean;
+}
+
+/** One section in `sync --json`. */
+export interface SyncSectionResult extends Omit<PassReport, "section"> {
+  name: string;
+  /** With --dry-run: the planned actions. */
+  actions?: { type: string; path: string; reason: string }[];
 }
 
 /** Declares `sync`: its arguments, options and help. */
@@ -37,8 +52,16 @@ export function syncCommand(dispatch: Dispatch): Command {
       "print the planned actions, one line each with its reason, and change nothing: no file, " +
         "no baseline, no ini",
     )
-    .action((sections: string[], options: { dryRun?: boolean }) => {
-      dispatch((ctx) => runSync(ctx, { sections, dryRun: options.dryRun === true }));
+    .option(
+      "--json",
+      'print one JSON document for scripts: {"ok","sections":[{"name","outcome","uploaded",' +
+        '"downloaded","deletedLocal","deletedRemote","conflicts","bytes","errors",...}]} (with ' +
+        '--dry-run, each section\'s "actions" too); logs still go to stderr',
+    )
+    .action((sections: string[], options: { dryRun?: boolean; json?: boolean }) => {
+      dispatch((ctx) =>
+        runSync(ctx, { sections, dryRun: options.dryRun === true, json: options.json === true })
+      );
     });
 }
 
@@ -68,16 +91,23 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
   if (config === undefined) return EXIT_USAGE;
   const sections = selectSections(config, args.sections, ctx);
   if (sections === undefined) return EXIT_USAGE;
-  const runtime = new SectionRuntime({ configPath: config.path, dryRun: args.dryRun });
+  const runtime = new SectionRuntime({
+    configPath: config.path,
+    dryRun: args.dryRun,
+    stateDir: config.service.stateDirectory,
+  });
   const identifiers = new Map<SectionConfig, string>();
   const runnable: SectionConfig[] = [];
+  const results = new Map<SectionConfig, SyncSectionResult>();
   let failed = false;
   for (const section of sections) {
     try {
       identifiers.set(section, await runtime.identifierOf(section));
       runnable.push(section);
     } catch (error) {
-      ctx.output.error(`[${section.name}] ${errorMessage(error)}`);
+      const message = `[${section.name}] ${errorMessage(error)}`;
+      if (args.json) results.set(section, failedResult(section, message));
+      else ctx.output.error(message);
       failed = true;
     }
   }
@@ -94,8 +124,24 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
     identifierOf: (section) => identifiers.get(section)!,
     onOutcome: (section, { report, plan }) => {
       const seconds = (performance.now() - (started.get(section) ?? 0)) / 1000;
-      if (report.outcome !== "ok") {
-        ctx.output.error(`[${section.name}] pass ${report.outcome}: ${report.errors.join("; ")}`);
+      if (args.json) {
+        const { section: _name, ...rest } = report;
+        results.set(section, {
+          name: section.name,
+          ...rest,
+          ...(args.dryRun
+            ? {
+              actions: plan.actions.map((a) => ({ type: a.type, path: a.path, reason: a.reason })),
+            }
+            : {}),
+        });
+      } else if (report.outcome !== "ok") {
+        // Each error was logged when it happened: not repeated here.
+        const count = report.errors.length;
+        ctx.output.error(
+          `[${section.name}] pass ${report.outcome} with ${count} error${count === 1 ? "" : "s"} ` +
+            "(logged above)",
+        );
       } else if (args.dryRun) {
         ctx.output.ok(
           `[${section.name}] dry run: ${plan.actions.length} actions planned, nothing changed`,
@@ -106,5 +152,44 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
       }
     },
   });
-  return failed ? EXIT_FAILURE : exitCodeFor(outcomes);
+  const code = failed ? EXIT_FAILURE : exitCodeFor(outcomes);
+  if (!args.dryRun && config.service.metricsFile !== undefined) {
+    try {
+      updateMetricsFile(
+        config.service.metricsFile,
+        config.service.stateDirectory,
+        config.sections.map((s) => ({
+          name: s.name,
+          identifier: identifiers.get(s) ?? s.identifier,
+        })),
+        0,
+      );
+    } catch (error) {
+      ctx.output.warning(errorMessage(error));
+    }
+  }
+  if (args.json) {
+    const list = sections.map((s) => results.get(s)).filter((r) => r !== undefined);
+    ctx.output.json({ ok: code === EXIT_OK, sections: list });
+  }
+  return code;
+}
+
+/** A section that could not start its pass, as `sync --json` shows it. */
+function failedResult(section: SectionConfig, message: string): SyncSectionResult {
+  const now = new Date().toISOString();
+  return {
+    name: section.name,
+    identifier: section.identifier ?? "",
+    startedAt: now,
+    finishedAt: now,
+    outcome: "failed",
+    uploaded: 0,
+    downloaded: 0,
+    deletedLocal: 0,
+    deletedRemote: 0,
+    conflicts: 0,
+    bytes: 0,
+    errors: [message],
+  };
 }

@@ -5,8 +5,9 @@
  * Restoring never overwrites a file silently: when the original place is taken, it refuses unless
  * `--to DIR` (elsewhere) or `--replace` (the current file goes to the trash first, so it can be
  * restored in turn) is given. The file is moved out of the trash with a hard link then an unlink
- * (or, across filesystems, a copy under a temporary name then a link), so it never appears
- * half-written under its final name, and an existing file is never clobbered even in a race. The
+ * (or, across filesystems, a copy that keeps owner, group, mode and times, under a temporary name
+ * then a link), so it never appears half-written under its final name, keeps who owns it, and an
+ * existing file is never clobbered even in a race. The
  * section's lock is held meanwhile, so a pass of the service never runs at the same time; the next
  * pass sees the restored file as a local change and uploads it.
  * @module
@@ -15,10 +16,13 @@ import { Command } from "commander";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { SectionConfig } from "../config/mod.ts";
 import {
+  copyPreserving,
+  isCrossDevice,
   listTrash,
   moveToTrash,
   pathExists as exists,
   trashDir,
+  trashFile,
   type TrashRecord,
   tryLockSection,
 } from "../sync/mod.ts";
@@ -69,10 +73,11 @@ export function trashCommand(dispatch: Dispatch): Command {
   const restore = new Command("restore")
     .summary("put a trashed file back")
     .description(
-      "Puts a file from the trash back into Local_dir, at its old place, with its old mtime;\n" +
-        "the next pass then uploads it like any local change. PATH is the path in Local_dir (the\n" +
-        "newest version is taken) or, to pick an older version, the trash file as printed by\n" +
-        '"ftp-clone trash list" (e.g. docs/a.txt~20261125T141500, or its absolute path).\n' +
+      "Puts a file from the trash back into Local_dir, at its old place, with its old owner,\n" +
+        "group, mode and mtime; the next pass then uploads it like any local change. PATH is\n" +
+        "the path in Local_dir (the newest version is taken) or, to pick an older version, the\n" +
+        'trash file as printed by "ftp-clone trash list" (e.g. docs/a.txt~20261125T141500, or\n' +
+        "its absolute path).\n" +
         "A file already at the old place is never overwritten: the command refuses, unless\n" +
         "--replace is given (that file goes to the trash first) or --to puts the version\n" +
         "elsewhere. Holds the section's lock meanwhile (a running pass makes it fail, exit 1).\n" +
@@ -96,7 +101,7 @@ export function trashCommand(dispatch: Dispatch): Command {
     .summary("list the trash, or restore a file from it")
     .description(
       "Files that a pass deletes or overwrites locally are moved to the trash first:\n" +
-        "<StateDirectory>/trash/<Identifier>/<path>, kept KeepDeleted days.",
+        "<Local_dir>/.ftp-clone-trash/<path> (never synchronised), kept KeepDeleted days.",
     )
     .addCommand(list)
     .addCommand(restore);
@@ -117,6 +122,10 @@ export interface TrashEntry {
   trashPath: string;
   /** Absolute path of the trash file. */
   file: string;
+  /** Owner, group and permission bits before the trash; null when the index predates them. */
+  uid: number | null;
+  gid: number | null;
+  mode: number | null;
 }
 
 /** One section in `trash list --json`. */
@@ -134,10 +143,10 @@ export function sectionTrash(section: SectionConfig, stateDir: string): SectionT
   if (section.identifier === undefined) {
     return { name: section.name, identifier: null, trashDir: null, entries: [] };
   }
-  const root = trashDir(stateDir, section.identifier);
+  const root = trashDir(section.localDir);
   const entries: TrashEntry[] = [];
   for (const record of listTrash(stateDir, section.identifier)) {
-    const file = join(root, record.trashPath);
+    const file = trashFile(stateDir, section.identifier, record);
     let size: number;
     try {
       size = Deno.lstatSync(file).size;
@@ -152,6 +161,9 @@ export function sectionTrash(section: SectionConfig, stateDir: string): SectionT
       mtime: record.mtime ?? null,
       trashPath: record.trashPath,
       file,
+      uid: record.uid ?? null,
+      gid: record.gid ?? null,
+      mode: record.mode ?? null,
     });
   }
   // The index is appended in time order: reversed, the newest come first (a stable tie-break).
@@ -225,22 +237,30 @@ export function moveNoClobber(from: string, to: string): void {
   try {
     Deno.linkSync(from, to);
   } catch (error) {
-    if ((error as { code?: string }).code !== "EXDEV") throw error;
-    const temp = join(dirname(to), `.ftp-clone.restore.${crypto.randomUUID()}.part`);
-    try {
-      Deno.copyFileSync(from, temp);
-      const file = Deno.openSync(temp, { read: true, write: true });
-      try {
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      Deno.linkSync(temp, to);
-    } finally {
-      Deno.removeSync(temp);
-    }
+    if (!isCrossDevice(error)) throw error;
+    copyPreserving(from, to, { replace: false });
   }
   Deno.removeSync(from);
+}
+
+/**
+ * Gives a restored file the owner, group, mode and mtime it had before the trash, where they
+ * differ (entries that an earlier version copied across file systems lost their owner).
+ */
+function restoreMetadata(entry: TrashEntry, target: string): void {
+  const info = Deno.lstatSync(target);
+  if (
+    entry.uid !== null && entry.gid !== null && (info.uid !== entry.uid || info.gid !== entry.gid)
+  ) {
+    Deno.chownSync(target, entry.uid, entry.gid);
+  }
+  if (entry.mode !== null && ((info.mode ?? 0) & 0o7777) !== entry.mode) {
+    Deno.chmodSync(target, entry.mode);
+  }
+  if (entry.mtime !== null) {
+    const mtime = new Date(entry.mtime);
+    if (info.mtime?.getTime() !== mtime.getTime()) Deno.utimeSync(target, mtime, mtime);
+  }
 }
 
 /** What the next pass does with a restored file, as the end of the `ok:` line. */
@@ -311,10 +331,7 @@ export async function runTrashRestore(ctx: CliContext, args: TrashRestoreArgs): 
     }
     Deno.mkdirSync(dirname(target), { recursive: true });
     moveNoClobber(entry.file, target);
-    if (entry.mtime !== null) {
-      const mtime = new Date(entry.mtime);
-      Deno.utimeSync(target, mtime, mtime);
-    }
+    restoreMetadata(entry, target);
   } catch (error) {
     ctx.output.error(
       `Cannot restore "${entry.file}" to "${target}": ${errorMessage(error)}`,

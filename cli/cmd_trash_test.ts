@@ -57,7 +57,7 @@ Deno.test("trash list", async (t) => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(
         r.stdout,
-        `[FTP1] 3 files in ${trashDir(s.state, ID)}\n` +
+        `[FTP1] 3 files in ${trashDir(s.local)}\n` +
           "  2026-11-21T10:00:00Z        9 B  docs/a.txt  (overwritten by a download; " +
           "trash file docs/a.txt~20261121T100000)\n" +
           "  2026-11-20T12:00:00Z        1 B  b.txt  (deleted on the remote)\n" +
@@ -79,7 +79,10 @@ Deno.test("trash list", async (t) => {
         reason: "overwritten by a download",
         mtime: "2026-02-01T00:00:00.000Z",
         trashPath: "docs/a.txt~20261121T100000",
-        file: `${trashDir(s.state, ID)}/docs/a.txt~20261121T100000`,
+        file: `${trashDir(s.local)}/docs/a.txt~20261121T100000`,
+        uid: Deno.uid(),
+        gid: Deno.gid(),
+        mode: 0o644,
       });
     });
 
@@ -111,7 +114,24 @@ Deno.test("trash restore", async (t) => {
         Deno.statSync(`${s.local}/docs/a.txt`).mtime?.toISOString(),
         "2026-02-01T00:00:00.000Z",
       );
-      assert.ok(!Deno.readDirSync(`${trashDir(s.state, ID)}/docs`).some((e) => e.name !== "a.txt"));
+      assert.ok(!Deno.readDirSync(`${trashDir(s.local)}/docs`).some((e) => e.name !== "a.txt"));
+    });
+
+    await t.step({
+      name: "owner, group and mode come back with the file",
+      ignore: Deno.uid() !== 0,
+      fn: async () => {
+        Deno.writeTextFileSync(`${s.local}/www.html`, "page");
+        Deno.chownSync(`${s.local}/www.html`, 33, 33);
+        Deno.chmodSync(`${s.local}/www.html`, 0o640);
+        s.trash("www.html", "page", "2026-11-22T10:00:00Z", "2026-01-01T00:00:00Z");
+        const r = await s.run((ctx) =>
+          runTrashRestore(ctx, { section: "FTP1", path: "www.html", replace: false })
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const info = Deno.statSync(`${s.local}/www.html`);
+        assert.deepEqual([info.uid, info.gid, info.mode! & 0o7777], [33, 33, 0o640]);
+      },
     });
 
     await t.step("a file at the old place is never overwritten without --replace", async () => {
@@ -190,6 +210,9 @@ Deno.test("pickVersion() and formatSize()", async (t) => {
     reason: "deleted on the remote",
     mtime: null,
     file: `/trash/${trashPath}`,
+    uid: null,
+    gid: null,
+    mode: null,
   });
   // Newest first, as sectionTrash() returns them.
   const entries = [entry("a", "a~2"), entry("a", "a~1"), entry("a", "a")];

@@ -6,9 +6,10 @@
  * `[Service] StateDirectory` (applied by the config loader).
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LogLevel } from "../config/mod.ts";
+import type { GatedRecord } from "../sync/mod.ts";
 import type { Output } from "./output.ts";
 
 /** Environment variables the CLI reads, as a table for the help text and for tests. */
@@ -17,6 +18,7 @@ export const ENV = {
   stateDir: "FTP_CLONE_STATE_DIR",
   unitDir: "FTP_CLONE_UNIT_DIR",
   journal: "JOURNAL_STREAM",
+  launcher: "FTP_CLONE_LAUNCHER",
 } as const;
 
 /** The file name looked for beside the executable. */
@@ -30,6 +32,10 @@ export interface GlobalFlags {
   config?: string;
   stateDir?: string;
   logLevel?: LogLevel;
+  /** `-q`: only errors (no `ok:` or `warning:` lines, log level error). */
+  quiet?: boolean;
+  /** `-v`: log level debug. */
+  verbose?: boolean;
 }
 
 /** What every command receives. */
@@ -40,8 +46,12 @@ export interface CliContext {
   readonly configPath: string;
   /** Absolute state directory from the flag or env, overriding StateDirectory; else undefined. */
   readonly stateDirOverride: string | undefined;
-  /** `--log-level`, which beats the ini's LogLevel; undefined when not given. */
+  /** `--log-level` (or `-q`, `-v`), which beats the ini's LogLevel; undefined when not given. */
   readonly logLevelFlag: LogLevel | undefined;
+  /** How the user runs ftp-clone, for advice in messages: `./ftp-clone`, `ftp-clone`... */
+  readonly command: string;
+  /** The service's filter of repeated log lines (see logging.ts); undefined elsewhere. */
+  readonly logGate?: (record: GatedRecord) => string | undefined;
   /** Whether stderr is the journal (env JOURNAL_STREAM). */
   readonly journal: boolean;
   /** The directory relative paths are resolved against. */
@@ -83,6 +93,23 @@ function given(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
+/**
+ * How the user runs ftp-clone, as advice in messages should spell it: the release's launcher
+ * (env `FTP_CLONE_LAUNCHER`) or a compiled binary, as `./ftp-clone` from its own directory, else
+ * by its absolute path (the service's journal); `ftp-clone` otherwise.
+ */
+export function commandName(env: Env, cwd: string, execPath: string = Deno.execPath()): string {
+  const launcher = given(env[ENV.launcher]);
+  const program = launcher ?? (/^deno(\.exe)?$/i.test(basename(execPath)) ? undefined : execPath);
+  if (program === undefined) return "ftp-clone";
+  return relative(cwd, dirname(program)) === "" ? `./${basename(program)}` : program;
+}
+
+/** The output with `ok:` and `warning:` lines dropped (`-q`). */
+function quietOutput(output: Output): Output {
+  return { ...output, ok: () => {}, warning: () => {} };
+}
+
 /** Resolves the global flags against the environment into a {@linkcode CliContext}. */
 export function createContext(flags: GlobalFlags, options: CreateContextOptions): CliContext {
   const cwd = options.cwd ?? Deno.cwd();
@@ -92,12 +119,15 @@ export function createContext(flags: GlobalFlags, options: CreateContextOptions)
     ? defaultConfigPath(options.execPath === undefined ? {} : { execPath: options.execPath })
     : resolve(cwd, configFlag);
   const stateDir = given(flags.stateDir) ?? given(env[ENV.stateDir]);
+  const level = flags.logLevel ??
+    (flags.verbose === true ? "debug" : flags.quiet === true ? "error" : undefined);
   return {
-    output: options.output,
+    output: flags.quiet === true ? quietOutput(options.output) : options.output,
     env,
     configPath,
     stateDirOverride: stateDir === undefined ? undefined : resolve(cwd, stateDir),
-    logLevelFlag: flags.logLevel,
+    logLevelFlag: level,
+    command: commandName(env, cwd, options.execPath),
     journal: given(env[ENV.journal]) !== undefined,
     cwd,
   };

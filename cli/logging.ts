@@ -14,6 +14,7 @@
  */
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import type { LogLevel } from "../config/mod.ts";
+import type { GatedRecord } from "../sync/mod.ts";
 
 /** The root category of every ftp-clone logger. */
 export const LOG_CATEGORY = "ftp-clone";
@@ -26,6 +27,11 @@ export interface LoggingOptions {
   journal: boolean;
   /** Where each formatted line goes (with its trailing newline). */
   write: (text: string) => void;
+  /**
+   * Sees each record before it is written: returns the message to write (possibly with a
+   * suffix), or undefined to drop it. The service holds back repeated errors this way.
+   */
+  gate?: (record: GatedRecord) => string | undefined;
 }
 
 /** sd-daemon priorities (sd-daemon(3)): what journald stores as PRIORITY. */
@@ -86,13 +92,17 @@ function renderMessage(record: LogRecord): string {
  * Formats a record as one or more lines, each with its own prefix: journald gives a line with no
  * prefix of its own priority 6, so a continuation line must repeat it.
  */
-export function formatLogRecord(record: LogRecord, journal: boolean): string {
+export function formatLogRecord(
+  record: LogRecord,
+  journal: boolean,
+  message: string = renderMessage(record),
+): string {
   const section = sectionOf(record);
   const sectionTag = section === undefined ? "" : `[${section}] `;
   const prefix = journal
     ? `<${JOURNAL_PRIORITY[record.level]}>`
     : `${new Date(record.timestamp).toISOString()} ${LEVEL_NAME[record.level]} `;
-  return renderMessage(record)
+  return message
     .split(/\r?\n/)
     .map((line) => `${prefix}${sectionTag}${line}\n`)
     .join("");
@@ -100,7 +110,14 @@ export function formatLogRecord(record: LogRecord, journal: boolean): string {
 
 /** Routes every ftp-clone logger to `options.write` from `options.level` up; replaces any setup. */
 export function configureLogging(options: LoggingOptions): void {
-  const sink = (record: LogRecord): void => options.write(formatLogRecord(record, options.journal));
+  const sink = (record: LogRecord): void => {
+    let message: string | undefined = renderMessage(record);
+    if (options.gate !== undefined) {
+      message = options.gate({ level: record.level, section: sectionOf(record), message });
+      if (message === undefined) return;
+    }
+    options.write(formatLogRecord(record, options.journal, message));
+  };
   configureSync({
     reset: true,
     sinks: { stderr: sink },

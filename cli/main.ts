@@ -11,6 +11,7 @@ import { checkCommand } from "./cmd_check.ts";
 import { demoCommand } from "./cmd_demo.ts";
 import { installCommand } from "./cmd_install.ts";
 import { passwordCommand, redactPasswordUsageError } from "./cmd_password.ts";
+import { reloadCommand } from "./cmd_reload.ts";
 import { serviceCommand } from "./cmd_service.ts";
 import { serviceControlCommand } from "./cmd_service_control.ts";
 import { statusCommand } from "./cmd_status.ts";
@@ -22,9 +23,14 @@ import { type CommandRun, type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } fro
 import { errorMessage } from "./error_message.ts";
 import { configureLogging, resetLogging } from "./logging.ts";
 import { type Output, processOutput } from "./output.ts";
+import { createFromExample } from "./example_config.ts";
 
 /** The version in deno.json. */
 export const VERSION: string = denoJson.version;
+
+/** What `--version` prints: ours, then the runtime's, and the platform (for bug reports). */
+export const VERSION_LINE =
+  `ftp-clone ${VERSION} (Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${Deno.build.target})`;
 
 const LOG_LEVELS: LogLevel[] = ["error", "warning", "info", "debug"];
 
@@ -64,7 +70,7 @@ export interface MainOptions {
 export function buildProgram(output: Output, dispatch: Dispatch): Command {
   const program = new Command("ftp-clone")
     .description(PROGRAM_DESCRIPTION)
-    .version(`ftp-clone ${VERSION}`, "-V, --version", "print the version and exit")
+    .version(VERSION_LINE, "-V, --version", "print the version, Deno's and the platform, and exit")
     .helpOption("-h, --help", "print this help and exit")
     .helpCommand("help [command]", "print the help of a command")
     .addOption(
@@ -82,6 +88,13 @@ export function buildProgram(output: Output, dispatch: Dispatch): Command {
     .addOption(
       new Option("--log-level <level>", "log level; overrides [Service] LogLevel (default: info)")
         .choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option("-q, --quiet", "print only errors (and what the command is for: JSON, tables)")
+        .conflicts(["verbose", "logLevel"]),
+    )
+    .addOption(
+      new Option("-v, --verbose", "log every detail (--log-level debug)").conflicts("logLevel"),
     )
     .addHelpText("after", PROGRAM_EPILOGUE)
     // Inherited by every subcommand added with copyInheritedSettings below.
@@ -111,6 +124,7 @@ export function buildProgram(output: Output, dispatch: Dispatch): Command {
     serviceControlCommand("start", dispatch),
     serviceControlCommand("stop", dispatch),
     serviceControlCommand("restart", dispatch),
+    reloadCommand(dispatch),
     demoCommand(dispatch),
   ];
   for (const command of commands) {
@@ -162,6 +176,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     env,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
+  createFromExample(ctx, program.opts<GlobalFlags>().config === undefined);
   configureLogging({
     level: ctx.logLevelFlag ?? "info",
     journal: ctx.journal,

@@ -14,7 +14,7 @@ Deno.test("main() maps commander's outcomes to exit codes and never prints direc
       name: "--version",
       args: ["--version"],
       code: 0,
-      stdout: /^ftp-clone \d+\.\d+\.\d+\n$/,
+      stdout: /^ftp-clone \d+\.\d+\.\d+ \(Deno \d+\.\d+\.\d+, V8 \S+, \S+-linux-gnu\)\n$/,
       stderr: /^$/,
     },
     { name: "--help", args: ["--help"], code: 0, stdout: /^Usage: ftp-clone /, stderr: /^$/ },

@@ -4,7 +4,8 @@
  *
  * Rules: `[Name]` starts a section; `key = value` lines belong to the section above them; a line
  * whose first non-blank character is `;` or `#` is a comment; inside a line, `;` starts a comment
- * only when whitespace precedes it (`a.example ; main` -> `a.example`, `a;b` stays `a;b`). Keys
+ * only when whitespace precedes it (`a.example ; main` -> `a.example`, `a;b` stays `a;b`), and the
+ * comment is removed before the line is split at its first `=`. Keys
  * and section names are matched case-insensitively. Only LF and CRLF end lines (a lone CR is an
  * ordinary character).
  * @module
@@ -277,15 +278,17 @@ function parseLine(text: string): ParsedLine {
     if (rest !== "" && !rest.startsWith(";") && !rest.startsWith("#")) return { kind: "invalid" };
     return { kind: "section", name: text.slice(lead + 1, close).trim() };
   }
-  const eq = text.indexOf("=");
-  if (eq === -1) return { kind: "invalid" };
+  // The inline comment goes first: an "=" inside it (`ServiceWait: 0.5 ; 0.5 = 30 s`) must not
+  // split the line.
   let end = text.length;
-  for (let i = eq + 1; i < text.length; i++) {
+  for (let i = lead + 1; i < text.length; i++) {
     if (text[i] === ";" && SPACE_REGEXP.test(text[i - 1] ?? "")) {
       end = i;
       break;
     }
   }
+  const eq = text.slice(0, end).indexOf("=");
+  if (eq === -1) return { kind: "invalid" };
   const valueStart = Math.min(firstNonSpace(text, eq + 1), end);
   let valueEnd = end;
   while (valueEnd > valueStart && SPACE_REGEXP.test(text[valueEnd - 1] ?? "")) valueEnd--;
@@ -307,7 +310,17 @@ function invalidMessage(text: string): string {
       ? 'Cannot parse section header: unexpected text after "]"'
       : 'Cannot parse section header: missing "]"';
   }
-  return 'Cannot parse line: expected "[Section]", "key = value" or a comment';
+  const message = 'Cannot parse line: expected "[Section]", "key = value" or a comment';
+  // `ServiceWait: 0.5` (another INI dialect, or a YAML habit): show the line as it should be.
+  const colon = /^([A-Za-z][\w ]*?)\s*:\s*(.*?)\s*$/.exec(uncommented(trimmed));
+  if (colon === null) return message;
+  return `${message}: did you mean "${colon[1]} = ${colon[2]}"?`;
+}
+
+/** A line without its inline comment (a ";" after whitespace). */
+function uncommented(text: string): string {
+  const match = /\s;/.exec(text);
+  return match === null ? text : text.slice(0, match.index);
 }
 
 /** Replaces the value span; an empty value gets a separating space so it never touches `=` oddly. */

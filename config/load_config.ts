@@ -45,6 +45,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** From --state-dir / FTP_CLONE_STATE_DIR, already resolved (absolute): wins over StateDirectory. */
   stateDirOverride?: string;
+  /** How the user runs ftp-clone, for the advice in messages. @default {"ftp-clone"} */
+  command?: string;
 }
 
 /** Options for `configFromText`. */
@@ -59,6 +61,8 @@ export interface ConfigFromTextOptions {
   secretKey?: SecretKey;
   /** Why the key file exists but cannot be used (a SecretKeyError message). */
   secretKeyError?: string;
+  /** How the user runs ftp-clone, for the advice in messages. @default {"ftp-clone"} */
+  command?: string;
 }
 
 /** Where state lives when neither StateDirectory nor systemd's STATE_DIRECTORY says. */
@@ -87,16 +91,48 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
   const env = options.env ?? { STATE_DIRECTORY: Deno.env.get("STATE_DIRECTORY") };
   const fromText: ConfigFromTextOptions = { path: file, env };
   if (options.stateDirOverride !== undefined) fromText.stateDirOverride = options.stateDirOverride;
-  if (hasPassword(text)) {
-    try {
-      const key = await loadSecretKey(file, { create: false });
-      if (key !== undefined) fromText.secretKey = key;
-    } catch (e) {
-      if (!(e instanceof SecretKeyError)) throw e;
-      fromText.secretKeyError = e.message;
-    }
-  }
+  if (options.command !== undefined) fromText.command = options.command;
+  if (hasPassword(text)) await addSecretKey(fromText);
   return configFromText(text, fromText);
+}
+
+/** Reads secret.key beside the file into `options` (or why it cannot be used). */
+async function addSecretKey(options: ConfigFromTextOptions): Promise<void> {
+  try {
+    const key = await loadSecretKey(options.path, { create: false });
+    if (key !== undefined) options.secretKey = key;
+  } catch (e) {
+    if (!(e instanceof SecretKeyError)) throw e;
+    options.secretKeyError = e.message;
+  }
+}
+
+/** What {@linkcode readSectionPassword} found. */
+export interface SectionPassword {
+  /** The decrypted password; "" when none is set or it cannot be used. */
+  password: string;
+  /** Why the stored Password cannot be used, with its file and line. */
+  passwordError?: string;
+}
+
+/**
+ * The Password of one section as the file says now (the service reads it before each pass, so a
+ * password saved while it runs is used without a reload). Only that value is read.
+ * @throws when the file cannot be read
+ */
+export async function readSectionPassword(
+  path: string,
+  section: string,
+  options: { command?: string } = {},
+): Promise<SectionPassword> {
+  const file = resolve(path);
+  const doc = parseIni(await Deno.readTextFile(file));
+  const found = doc.sections.find((s) => s.name.toUpperCase() === section.toUpperCase());
+  const entry = found?.entries.find((e) => e.key.toLowerCase() === "password");
+  if (found === undefined || entry === undefined || entry.value === "") return { password: "" };
+  const fromText: ConfigFromTextOptions = { path: file, ...options };
+  await addSecretKey(fromText);
+  return usePassword(found.name, entry.value, entry.line, fromText);
 }
 
 /** Validates and defaults configuration text; touches no file (decryption is async). */
@@ -240,7 +276,12 @@ async function buildSection(
   if (!read.complete) return undefined;
   const v = read.values;
   const port = typeof v.port === "number" ? v.port : v.type === "ftps" ? 990 : 21;
-  const { password, passwordError } = await usePassword(section.name, v.password, options);
+  const { password, passwordError } = await usePassword(
+    section.name,
+    v.password,
+    read.lines.password ?? section.line,
+    options,
+  );
   // The schema table covers every SectionConfig field but these (schema_test checks it).
   const base = v as Omit<SectionConfig, "name" | "line" | "port" | "password" | "passwordError">;
   const config: SectionConfig = { ...base, name: section.name, line: section.line, port, password };
@@ -248,39 +289,49 @@ async function buildSection(
   return config;
 }
 
+/** The original tool's encoding of a Password: hexadecimal digits, two per byte. */
+const ORIGINAL_ENCODING_REGEXP = /^(?:[0-9A-Fa-f]{2}){4,}$/;
+
 async function usePassword(
   section: string,
   stored: unknown,
+  line: number,
   options: ConfigFromTextOptions,
-): Promise<{ password: string; passwordError?: string }> {
+): Promise<SectionPassword> {
   if (typeof stored !== "string" || stored === "") return { password: "" };
   const keyFile = options.secretKey?.path ?? secretKeyPath(options.path);
-  const again = `run "ftp-clone password ${section}" again`;
+  const command = `${options.command ?? "ftp-clone"} password ${section}`;
+  const again = `run "${command}" again`;
+  // With its file and line: the service logs it at every failing pass, far from the file.
+  const fail = (message: string): SectionPassword => ({
+    password: "",
+    passwordError: formatIssue({ file: options.path, line, key: "Password", message }),
+  });
   if (!/^v[0-9]+:/.test(stored)) {
-    return {
-      password: "",
-      passwordError:
-        `Password is not encrypted and was not used: run "ftp-clone password ${section}" to store it encrypted with key file "${keyFile}"`,
-    };
+    if (ORIGINAL_ENCODING_REGEXP.test(stored)) {
+      return fail(
+        `The value (${stored.length} hexadecimal digits) looks like the original tool's ` +
+          `encoding, which ftp-clone does not read: ${again} to store the password encrypted ` +
+          `with key file "${keyFile}"`,
+      );
+    }
+    return fail(
+      `Password is not encrypted and was not used: run "${command}" to store it encrypted with key file "${keyFile}"`,
+    );
   }
   if (options.secretKeyError !== undefined) {
-    return {
-      password: "",
-      passwordError:
-        `Cannot decrypt Password: ${options.secretKeyError}; restore the key file, or delete it and ${again} (for every section)`,
-    };
+    return fail(
+      `Cannot decrypt Password: ${options.secretKeyError}; restore the key file, or delete it and ${again} (for every section)`,
+    );
   }
   if (options.secretKey === undefined) {
-    return {
-      password: "",
-      passwordError: `Cannot decrypt Password: key file "${keyFile}" does not exist; ${again}`,
-    };
+    return fail(`Cannot decrypt Password: key file "${keyFile}" does not exist; ${again}`);
   }
   try {
     return { password: await decryptPassword(stored, options.secretKey, { section }) };
   } catch (e) {
     if (!(e instanceof PasswordDecryptError)) throw e;
-    return { password: "", passwordError: `${e.message}; ${again}` };
+    return fail(`${e.message}; ${again}`);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type ConfigFromTextOptions,
   formatIssue,
   loadConfig,
+  readSectionPassword,
 } from "./load_config.ts";
 import { encryptPassword, loadSecretKey, secretKeyFromBytes } from "./password_cipher.ts";
 import type { Config } from "./types.ts";
@@ -303,6 +304,19 @@ Deno.test("configFromText() reports every error with file, line, section and key
       `${P}:8: Cannot parse section header: empty section name`,
       `${P}:9: Cannot parse section header: missing "]"`,
     ]],
+    // Issue 14: the "=" inside the comment made this an unknown key, and the default was used.
+    ["a colon and a comment holding '='", "[Service]\nServiceWait: 0.5 ; minutes (0.5 = 30 s)\n", [
+      `${P}:2: [Service] Cannot parse line: expected "[Section]", "key = value" or a comment: did you mean "ServiceWait = 0.5"?`,
+    ]],
+    ["a colon without a comment", "[Service]\nServiceWait: 0.5\n", [
+      `${P}:2: [Service] Cannot parse line: expected "[Section]", "key = value" or a comment: did you mean "ServiceWait = 0.5"?`,
+    ]],
+    ["a known key with a space", `${FTP1}Max Delete = 10\n`, [
+      `${P}:5: [FTP1] MaxDelete: Cannot read "Max Delete = 10": did you mean "MaxDelete = 10"?`,
+    ]],
+    ["a known key with a colon before '='", "[Service]\nServiceWait: 2 = 3\n", [
+      `${P}:2: [Service] ServiceWait: Cannot read "ServiceWait: 2 = 3": did you mean "ServiceWait = 2"?`,
+    ]],
   ];
   for (const [name, text, expected] of cases) {
     await t.step(name, async () => assert.deepEqual(await problems(text), expected));
@@ -449,13 +463,29 @@ Deno.test("configFromText() decrypts passwords or says why it cannot", async (t)
       `Cannot decrypt Password: unknown encoding "v9" (this version reads "v1"); ${again}`,
     ],
   ];
+  cases.push([
+    // Issue 14: the original tool's hex encoding got "not encrypted", without file:line.
+    "the original tool's hex encoding",
+    "421CAB0F17D35E6A",
+    { secretKey: key },
+    "",
+    `The value (16 hexadecimal digits) looks like the original tool's encoding, which ftp-clone does not read: ${again} to store the password encrypted with key file "/etc/ftp-clone/secret.key"`,
+  ]);
   for (const [name, value, options, password, error] of cases) {
     await t.step(name, async () => {
       const section = (await load(withPassword(value), options)).sections[0];
       assert.equal(section?.password, password);
-      assert.equal(section?.passwordError, error);
+      // Every reason names the file and the line of the Password (line 5).
+      assert.equal(section?.passwordError, error && `${FILE}:5: Password: ${error}`);
     });
   }
+  await t.step("the advice names the command as the user runs it", async () => {
+    const config = await load(withPassword("421CAB0F17D35E6A"), { command: "./ftp-clone" });
+    assert.match(
+      config.sections[0]?.passwordError ?? "",
+      /run "\.\/ftp-clone password FTP1" again/,
+    );
+  });
   await t.step("moved to another section", async () => {
     const text =
       `${FTP1}[FTP2]\nServer = b\nRemote_dir = /\nLocal_dir = /srv/b\nPassword = ${stored}\n`;
@@ -527,7 +557,7 @@ Deno.test("loadConfig() reads the file and its key file", async (t) => {
       assert.equal(result.config.service.stateDirectory, "/srv/st");
       assert.equal(
         result.config.sections[0]?.passwordError,
-        `Cannot decrypt Password: Cannot use key file "${dir}/secret.key": expected 64 hexadecimal digits (a 256-bit key); restore the key file, or delete it and run "ftp-clone password FTP1" again (for every section)`,
+        `${path}:5: Password: Cannot decrypt Password: Cannot use key file "${dir}/secret.key": expected 64 hexadecimal digits (a 256-bit key); restore the key file, or delete it and run "ftp-clone password FTP1" again (for every section)`,
       );
     });
     await t.step("a deleted key file", async () => {
@@ -536,8 +566,20 @@ Deno.test("loadConfig() reads the file and its key file", async (t) => {
       assert.ok(result.ok);
       assert.equal(
         result.config.sections[0]?.passwordError,
-        `Cannot decrypt Password: key file "${dir}/secret.key" does not exist; run "ftp-clone password FTP1" again`,
+        `${path}:5: Password: Cannot decrypt Password: key file "${dir}/secret.key" does not exist; run "ftp-clone password FTP1" again`,
       );
+    });
+    await t.step("readSectionPassword() reads the value as the file says now", async () => {
+      assert.deepEqual(await readSectionPassword(path, "ftp1"), {
+        password: "",
+        passwordError:
+          `${path}:5: Password: Cannot decrypt Password: key file "${dir}/secret.key" does not exist; run "ftp-clone password FTP1" again`,
+      });
+      const key = await loadSecretKey(path, { create: true });
+      const stored = await encryptPassword("new", key!, { section: "FTP1" });
+      await Deno.writeTextFile(path, `${FTP1}Password = ${stored}\n`);
+      assert.deepEqual(await readSectionPassword(path, "FTP1"), { password: "new" });
+      assert.deepEqual(await readSectionPassword(path, "FTP2"), { password: "" });
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

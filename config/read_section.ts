@@ -38,6 +38,18 @@ export function readSection(
   for (const entry of section?.entries ?? []) {
     const spec = findKey(entry.key, kind);
     if (spec === undefined) {
+      const meant = misspeltKey(entry.key, entry.value, kind);
+      if (meant !== undefined) {
+        // A known key written `Key: value` or `Service Wait`: its value would silently be the
+        // default, so it is an error, not an unknown-key warning.
+        error(
+          entry.line,
+          meant.name,
+          `Cannot read "${entry.key} = ${entry.value}": did you mean ` +
+            `"${meant.name} = ${meant.value}"?`,
+        );
+        continue;
+      }
       issues.warnings.push({
         file: issues.file,
         line: entry.line,
@@ -85,4 +97,27 @@ function unknownKeyMessage(key: string, kind: SectionKind): string {
   return hint === undefined
     ? "Unknown key, ignored"
     : `Unknown key, ignored: did you mean ${hint}?`;
+}
+
+/** Letters and digits only, lower case: `Remote dir`, `remote_dir` and `REMOTE-DIR` compare equal. */
+function squeeze(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/**
+ * The known key a key containing ":" or spaces stands for, and the value meant: `ServiceWait:
+ * 0.5 = x` means ServiceWait = 0.5, `Remote dir = /www` means Remote_dir = /www.
+ */
+function misspeltKey(
+  key: string,
+  value: string,
+  kind: SectionKind,
+): { name: string; value: string } | undefined {
+  if (!/[\s:]/.test(key)) return undefined;
+  const colon = key.indexOf(":");
+  const name = colon === -1 ? key : key.slice(0, colon);
+  const afterColon = colon === -1 ? "" : key.slice(colon + 1).trim();
+  const spec = KEYS.find((k) => k.kind === kind && squeeze(k.name) === squeeze(name));
+  if (spec === undefined) return undefined;
+  return { name: spec.name, value: afterColon === "" ? value : afterColon };
 }

@@ -18,6 +18,7 @@ import {
   parseList,
   parseLocalDir,
   parseLogLevel,
+  parseMetricsFile,
   parseMinutes,
   parseOwner,
   parsePercent,
@@ -111,6 +112,15 @@ export const KEYS: readonly KeySpec[] = [
     default: true,
     defaultText: "yes",
     parse: parseBoolean,
+  }),
+  key({
+    name: "MetricsFile",
+    kind: "service",
+    field: "metricsFile",
+    type: "absolute path ending in .prom",
+    default: undefined,
+    defaultText: "none",
+    parse: parseMetricsFile,
   }),
   key({
     name: "Server",

@@ -10,6 +10,7 @@ const SERVICE_FIELDS: Record<keyof ServiceConfig, true> = {
   stateDirectory: true,
   logLevel: true,
   watch: true,
+  metricsFile: true,
 };
 const SECTION_FIELDS: Record<keyof SectionConfig, true> = {
   name: true,
@@ -52,6 +53,7 @@ Deno.test("KEYS spells every INI key as the original tool and the issue do", () 
     "service:StateDirectory",
     "service:LogLevel",
     "service:Watch",
+    "service:MetricsFile",
     "ftp:Server",
     "ftp:Type",
     "ftp:Port",
@@ -82,6 +84,7 @@ Deno.test("KEYS holds the documented defaults", async (t) => {
     ["StateDirectory", undefined, false], // computed: STATE_DIRECTORY or /var/lib/ftp-clone
     ["LogLevel", "info", false],
     ["Watch", true, false],
+    ["MetricsFile", undefined, false],
     ["Server", undefined, true],
     ["Type", "ftp", false],
     ["Port", undefined, false], // computed: 21, or 990 for ftps

@@ -33,6 +33,11 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   /** Local changes start a pass within seconds. @default {true} */
   watch: boolean;
+  /**
+   * A Prometheus text file (node_exporter's textfile collector) rewritten after each pass;
+   * absolute, ending in `.prom`. Undefined: none is written.
+   */
+  metricsFile?: string;
 }
 
 /** One `[FTPn]` section, with every default applied. */

@@ -42,9 +42,13 @@ export const MAX_SERVICE_WAIT_MINUTES = 35791;
 /** Minutes, decimals allowed, greater than 0 and at most MAX_SERVICE_WAIT_MINUTES (ServiceWait). */
 export function parseMinutes(raw: string): ParseResult<number> {
   const n = DECIMAL_REGEXP.test(raw) ? Number(raw) : NaN;
-  return n > 0 && n <= MAX_SERVICE_WAIT_MINUTES ? ok(n) : invalid(
+  if (n > 0 && n <= MAX_SERVICE_WAIT_MINUTES) return ok(n);
+  // `0,5`: a decimal comma, as many locales write it.
+  const comma = DECIMAL_REGEXP.test(raw.replace(",", ".")) && raw.includes(",");
+  return invalid(
     raw,
-    `expected a number of minutes greater than 0 and at most ${MAX_SERVICE_WAIT_MINUTES}`,
+    `expected a number of minutes greater than 0 and at most ${MAX_SERVICE_WAIT_MINUTES}` +
+      (comma ? ` (decimals take a dot: ${raw.replace(",", ".")})` : ""),
   );
 }
 
@@ -131,6 +135,19 @@ export function parseAbsolutePath(raw: string): ParseResult<string> {
   return ok("/" + parts.join("/"));
 }
 
+/**
+ * MetricsFile: an absolute path ending in `.prom`, the only files node_exporter's textfile
+ * collector reads.
+ */
+export function parseMetricsFile(raw: string): ParseResult<string> {
+  const path = parseAbsolutePath(raw);
+  if (!path.ok) return path;
+  if (!path.value.endsWith(".prom") || path.value.endsWith("/.prom")) {
+    return invalid(raw, 'expected a file name ending in ".prom" (node_exporter reads only those)');
+  }
+  return path;
+}
+
 /** Local_dir: an absolute path (see parseAbsolutePath) other than the root directory. */
 export function parseLocalDir(raw: string): ParseResult<string> {
   const path = parseAbsolutePath(raw);
@@ -143,11 +160,12 @@ export function parseLocalDir(raw: string): ParseResult<string> {
 /**
  * Remote_dir, a directory from the FTP login root: `www`, `/www` and `/www/` are all `/www`;
  * repeated `/` and `.` components are removed; `..` is refused; `/` is the login root itself.
+ * Two leading slashes, `//var/www`, mean a path from the server's root (kept as `//var/www`).
  */
 export function parseRemoteDir(raw: string): ParseResult<string> {
   const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) return invalid(raw, '".." is not allowed in a path');
-  return ok("/" + parts.join("/"));
+  return ok((raw.startsWith("//") ? "//" : "/") + parts.join("/"));
 }
 
 /** ServerTime: `auto`, `utc`, or a fixed offset from UTC such as `+05:30` or `-04:00`. */

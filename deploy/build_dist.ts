@@ -1,15 +1,18 @@
 /**
  * `deno task dist`: builds `dist/ftp-clone-<version>-linux-x64.tar.gz`, a release that runs
- * offline on a Linux machine without Deno, like the original tool's tarball (unpack, edit
- * parametre.ini, `./ftp-clone password FTP1`, `./ftp-clone install`). It holds, under
- * `ftp-clone-<version>/`:
+ * offline on a Linux machine without Deno, laid out as the original tool's tarball: its files
+ * unpack into the current directory, so that the original docs' steps work as written
+ * (`mkdir /ftp-clone; cd /ftp-clone; tar -xf ...; ./ftp-clone install`). It holds, at its top:
  * - `deno`: the Deno binary running this script (so build with the Deno the project pins);
  * - the program: every local module of mod.ts's graph (no tests), deno.json (the import map),
  *   deno.lock;
  * - `deno-dir/npm`: the npm dependencies, cached by `deno cache --frozen` into a fresh DENO_DIR;
  * - `ftp-clone`: the launcher (deploy/release/ftp-clone), which runs
  *   `deno run --cached-only --frozen` with that DENO_DIR, so nothing is ever fetched;
- * - parametre.ini (an example in the original tool's layout), README.txt, README.md.
+ * - `ftp-clone-controle`: a symbolic link to it, the original tool's name, for old scripts;
+ * - parametre.ini.example (the first command creates parametre.ini from it, so that unpacking
+ *   a new version over an old one never replaces the user's file), README.txt, README.md and
+ *   docs/.
  *
  * Before packing, the staged tree is run once (`ftp-clone --version`), in a network namespace
  * with no network when `unshare -n` can make one, to prove it works offline.
@@ -43,9 +46,12 @@ export interface DistResult {
   tarball: string;
   /** Its size in bytes. */
   bytes: number;
-  /** The top directory inside it, `ftp-clone-<version>`. */
-  topDir: string;
+  /** The names at the top of the tarball (what unpacks into the current directory), sorted. */
+  entries: string[];
 }
+
+/** The original tool's name for the launcher: a symbolic link, for scripts that call it. */
+export const LEGACY_NAME = "ftp-clone-controle";
 
 /** `ftp-clone-0.1.0-linux-x64.tar.gz`. */
 export function tarballName(version: string): string {
@@ -134,10 +140,9 @@ export async function buildDist(options: BuildDistOptions = {}): Promise<DistRes
   const deno = Deno.realPathSync(options.deno ?? Deno.execPath());
   const denoVersion = (await must(deno, ["--version"])).split(/\s+/)[1] ?? "?";
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, "dist"));
-  const topDir = `ftp-clone-${version}`;
   const staging = await Deno.makeTempDir({ prefix: "ftp-clone-dist-" });
   try {
-    const top = join(staging, topDir);
+    const top = join(staging, "top");
     // The program: exactly the local modules of mod.ts's graph, plus the lock file.
     const info = JSON.parse(await must(deno, ["info", "--json", "mod.ts"], { cwd: REPO_ROOT }));
     const modules = localModules(info, REPO_ROOT);
@@ -165,8 +170,14 @@ export async function buildDist(options: BuildDistOptions = {}): Promise<DistRes
     }
     // The launcher, the example configuration and the documentation.
     copyInto(join(RELEASE_DIR, "ftp-clone"), join(top, "ftp-clone"), 0o755);
-    copyInto(join(RELEASE_DIR, "parametre.ini"), join(top, "parametre.ini"), 0o644);
+    Deno.symlinkSync("ftp-clone", join(top, LEGACY_NAME));
+    copyInto(join(RELEASE_DIR, "parametre.ini"), join(top, "parametre.ini.example"), 0o644);
     copyInto(join(REPO_ROOT, "README.md"), join(top, "README.md"), 0o644);
+    for (const doc of Deno.readDirSync(join(REPO_ROOT, "docs"))) {
+      if (doc.name.endsWith(".md")) {
+        copyInto(join(REPO_ROOT, "docs", doc.name), join(top, "docs", doc.name), 0o644);
+      }
+    }
     const readme = Deno.readTextFileSync(join(RELEASE_DIR, "README.txt"))
       .replaceAll("@VERSION@", version)
       .replaceAll("@DENO_VERSION@", denoVersion);
@@ -178,10 +189,13 @@ export async function buildDist(options: BuildDistOptions = {}): Promise<DistRes
     const printed = (await canUnshareNet())
       ? await must("unshare", ["-n", launcher, "--version"], { env: smokeEnv, cwd: staging })
       : await must(launcher, ["--version"], { env: smokeEnv, cwd: staging });
-    if (printed.trim() !== `ftp-clone ${version}`) {
+    if (!printed.startsWith(`ftp-clone ${version} (Deno `)) {
       throw new Error(`The staged release printed "${printed.trim()}" for --version`);
     }
     keepOnly(denoDir, "npm");
+    // --version creates nothing, but make sure no parametre.ini slips into the release.
+    await Deno.remove(join(top, "parametre.ini")).catch(() => {});
+    const entries = [...Deno.readDirSync(top)].map((e) => e.name).sort();
 
     Deno.mkdirSync(outDir, { recursive: true });
     const tarball = join(outDir, tarballName(version));
@@ -195,17 +209,20 @@ export async function buildDist(options: BuildDistOptions = {}): Promise<DistRes
         "--sort=name",
         `--use-compress-program=gzip -${level}`,
         "-C",
-        staging,
+        top,
         "-cf",
         temp,
-        topDir,
+        // The names, not ".": a "./" entry would set the mode and owner of the directory the
+        // user unpacks into.
+        "--",
+        ...entries,
       ]);
       Deno.renameSync(temp, tarball);
     } catch (error) {
       await Deno.remove(temp).catch(() => {});
       throw error;
     }
-    return { tarball, bytes: Deno.statSync(tarball).size, topDir };
+    return { tarball, bytes: Deno.statSync(tarball).size, entries };
   } finally {
     await Deno.remove(staging, { recursive: true });
   }

@@ -3,7 +3,9 @@
  * @module
  */
 export {
+  CONFIG_ERROR_STATUS,
   DENO_RUN_FLAGS,
+  execReloadLine,
   execStartArgs,
   quoteExecArg,
   renderUnit,
@@ -11,6 +13,7 @@ export {
   type UnitExec,
   type UnitOptions,
   V8_FLAGS,
+  WATCHDOG_SEC,
   writablePaths,
 } from "./systemd_unit.ts";
 export {

@@ -22,6 +22,8 @@ export interface Systemctl {
   start(unit: string): Promise<SystemctlResult>;
   stop(unit: string): Promise<SystemctlResult>;
   restart(unit: string): Promise<SystemctlResult>;
+  /** `systemctl reload`: runs the unit's ExecReload= and waits for it. */
+  reload(unit: string): Promise<SystemctlResult>;
   /** `systemctl reset-failed`: clears the start limit after failed starts. */
   resetFailed(unit: string): Promise<SystemctlResult>;
   /** `systemctl is-active`: "active", "inactive", "failed", "activating"... */
@@ -70,6 +72,7 @@ export function commandSystemctl(options: CommandSystemctlOptions = {}): Systemc
     start: (unit) => run("start", unit),
     stop: (unit) => run("stop", unit),
     restart: (unit) => run("restart", unit),
+    reload: (unit) => run("reload", unit),
     resetFailed: (unit) => run("reset-failed", unit),
     isActive: async (unit) => (await run("is-active", unit)).stdout.trim(),
   };

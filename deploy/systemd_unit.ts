@@ -1,6 +1,6 @@
 /**
- * The systemd unit of the service, rendered by a pure function (hardening as in
- * reference/systemd.md §5; checked with `systemd-analyze verify` and `security` in the tests).
+ * The systemd unit of the service, rendered by a pure function (hardened; checked with
+ * `systemd-analyze verify` and `security` in the tests).
  *
  * Writable paths: `ProtectSystem=full` makes /usr, /boot, /efi and /etc read-only and leaves the
  * rest writable, so a Local_dir anywhere else (/srv, /var, /opt, /mnt, /home) works without being
@@ -30,9 +30,24 @@ export interface UnitOptions {
   configPath: string;
   /** Absolute Local_dir of every section (those under a read-only tree get ReadWritePaths). */
   localDirs?: readonly string[];
-  /** Sets WatchdogSec= (the service then sends WATCHDOG=1 at half that period). */
+  /** MetricsFile, when set (its directory gets ReadWritePaths when under a read-only tree). */
+  metricsFile?: string;
+  /** WatchdogSec= (the service sends WATCHDOG=1 at half that period). @default {WATCHDOG_SEC} */
   watchdogSec?: number;
 }
+
+/**
+ * The watchdog's limit, in seconds: the service pings every half of it while healthy (sync/
+ * service.ts). Long enough for the longest synchronous step measured (loading a 200,000-row
+ * baseline, about 2 s) many times over; a blocked or wedged service is restarted within 5 min.
+ */
+export const WATCHDOG_SEC = 300;
+
+/**
+ * The exit status of a configuration error (EXIT_USAGE): systemd must not restart into the same
+ * error five times (RestartPreventExitStatus=).
+ */
+export const CONFIG_ERROR_STATUS = 2;
 
 /** Trees that `ProtectSystem=full` makes read-only. */
 const READ_ONLY_TREES = ["/usr", "/boot", "/efi", "/etc"];
@@ -75,24 +90,46 @@ function dirOf(path: string): string {
   return slash <= 0 ? "/" : path.slice(0, slash);
 }
 
-/** The ExecStart argument vector (before quoting). */
-export function execStartArgs(exec: UnitExec, configPath: string): string[] {
-  const tail = ["--config", configPath, "service"];
-  if (exec.kind === "binary") return [exec.path, ...tail];
+/** The argument vector that runs ftp-clone with `args` (before quoting). */
+function programArgs(exec: UnitExec, args: string[]): string[] {
+  if (exec.kind === "binary") return [exec.path, ...args];
   return [
     exec.deno,
     "run",
     ...DENO_RUN_FLAGS,
     ...(exec.denoConfig === undefined ? [] : ["--config", exec.denoConfig]),
     exec.modTs,
-    ...tail,
+    ...args,
   ];
 }
 
-/** The paths the unit lists in ReadWritePaths= (config dir first, then Local_dirs), deduplicated. */
-export function writablePaths(configPath: string, localDirs: readonly string[]): string[] {
+/** The ExecStart argument vector (before quoting). */
+export function execStartArgs(exec: UnitExec, configPath: string): string[] {
+  return programArgs(exec, ["--config", configPath, "service"]);
+}
+
+/**
+ * The ExecReload= line: `ftp-clone reload --pid $MAINPID`, which validates the file, signals the
+ * service and waits for its answer, so that `systemctl reload` fails when the file is refused.
+ */
+export function execReloadLine(exec: UnitExec, configPath: string): string {
+  const args = programArgs(exec, ["--config", configPath, "reload", "--pid"]);
+  // $MAINPID is the one word systemd must expand: not quoted.
+  return `${args.map(quoteExecArg).join(" ")} $MAINPID`;
+}
+
+/**
+ * The paths the unit lists in ReadWritePaths= (config dir first, then the Local_dirs and the
+ * MetricsFile's directory that lie under a read-only tree), deduplicated.
+ */
+export function writablePaths(
+  configPath: string,
+  localDirs: readonly string[],
+  metricsFile?: string,
+): string[] {
   const paths = [dirOf(configPath)];
-  for (const dir of localDirs) {
+  const others = [...localDirs, ...(metricsFile === undefined ? [] : [dirOf(metricsFile)])];
+  for (const dir of others) {
     if (READ_ONLY_TREES.some((tree) => isUnder(dir, tree))) paths.push(dir);
   }
   return [...new Set(paths)];
@@ -102,7 +139,7 @@ export function writablePaths(configPath: string, localDirs: readonly string[]):
 export function renderUnit(options: UnitOptions): string {
   const { exec, configPath } = options;
   const execStart = execStartArgs(exec, configPath).map(quoteExecArg).join(" ");
-  const rw = writablePaths(configPath, options.localDirs ?? [])
+  const rw = writablePaths(configPath, options.localDirs ?? [], options.metricsFile)
     .map((path) => `ReadWritePaths=-${quotePath(path)}`);
   const fromSource = exec.kind === "source"
     ? [
@@ -112,9 +149,10 @@ export function renderUnit(options: UnitOptions): string {
       "Environment=NO_COLOR=1",
     ]
     : [];
-  const watchdog = options.watchdogSec === undefined ? [] : [
-    "# The service sends WATCHDOG=1 every WatchdogSec/2; a miss means SIGABRT and a restart.",
-    `WatchdogSec=${options.watchdogSec}s`,
+  const watchdog = [
+    "# The service sends WATCHDOG=1 every WatchdogSec/2 while it is healthy (its main loop",
+    "# runs, no reload hangs, every section's loop is alive); a miss means SIGABRT and a restart.",
+    `WatchdogSec=${options.watchdogSec ?? WATCHDOG_SEC}s`,
   ];
   return [
     `# /etc/systemd/system/${UNIT_NAME}`,
@@ -133,9 +171,12 @@ export function renderUnit(options: UnitOptions): string {
     "Type=notify",
     "NotifyAccess=main",
     `ExecStart=${execStart}`,
-    "# SIGHUP reloads parametre.ini; /bin/kill (procps) is not on every system, sh's kill is.",
-    "ExecReload=/bin/sh -c 'kill -HUP $MAINPID'",
+    "# Validates parametre.ini, sends SIGHUP, waits for the service's answer: `systemctl reload`",
+    "# fails (the reason in `systemctl status`) when the file is refused.",
+    `ExecReload=${execReloadLine(exec, configPath)}`,
     "Restart=on-failure",
+    "# A configuration error (exit 2) is not retried: the same file would fail the same way.",
+    `RestartPreventExitStatus=${CONFIG_ERROR_STATUS}`,
     "RestartSec=10s",
     "TimeoutStartSec=60s",
     "# SIGTERM to the main process (it stops at a safe point), SIGKILL to all after 30 s.",
@@ -144,6 +185,9 @@ export function renderUnit(options: UnitOptions): string {
     ...watchdog,
     "StateDirectory=ftp-clone",
     "StateDirectoryMode=0700",
+    "# /run/ftp-clone: where the service answers reloads.",
+    "RuntimeDirectory=ftp-clone",
+    "RuntimeDirectoryMode=0700",
     ...fromSource,
     "SyslogIdentifier=ftp-clone",
     "UMask=0022",

@@ -60,7 +60,11 @@ Deno.test("renderUnit() has the required settings", () => {
       "Type=notify",
       "Restart=on-failure",
       "StateDirectory=ftp-clone",
-      "ExecReload=/bin/sh -c 'kill -HUP $MAINPID'",
+      "ExecReload=/usr/local/bin/ftp-clone --config /etc/ftp-clone/parametre.ini reload --pid " +
+      "$MAINPID",
+      "RestartPreventExitStatus=2",
+      "WatchdogSec=300s",
+      "RuntimeDirectory=ftp-clone",
       "KillMode=mixed",
       "TimeoutStopSec=30s",
       "SyslogIdentifier=ftp-clone",
@@ -72,7 +76,7 @@ Deno.test("renderUnit() has the required settings", () => {
   ) {
     assert.ok(text.split("\n").includes(line), `missing ${line}`);
   }
-  assert.doesNotMatch(text, /WatchdogSec|DENO_DIR/);
+  assert.doesNotMatch(text, /DENO_DIR/);
 });
 
 Deno.test("execStartArgs() runs deno with the flags sd_notify needs from source", () => {
@@ -120,9 +124,13 @@ Deno.test("writablePaths() lists the config dir and Local_dirs under read-only t
     ]),
     ["/etc/ftp-clone", "/usr/share/b", "/boot/d", "/efi"],
   );
+  assert.deepEqual(
+    writablePaths("/srv/p.ini", [], "/etc/node/metrics/ftp-clone.prom"),
+    ["/srv", "/etc/node/metrics"],
+  );
 });
 
-// ---- systemd-analyze: runs without systemd as PID 1 (reference/systemd.md §4). ----
+// ---- systemd-analyze: runs without systemd as PID 1. ----
 
 function analyzeMissing(): string | undefined {
   try {

@@ -1,5 +1,5 @@
 /**
- * The next baseline from the results of a pass (DESIGN.md §2.2).
+ * The next baseline from the results of a pass (docs/design.md, invariant 2).
  * @module
  */
 import type { ActionResult, Baseline, BaselineRow } from "./types.ts";

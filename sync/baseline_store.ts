@@ -1,14 +1,20 @@
 /**
  * The baseline on disk: one SQLite database per section, `<StateDirectory>/<Identifier>.db`
- * (node:sqlite, WAL mode). It belongs to its roots (server, port, user, Remote_dir, Local_dir):
- * when they no longer match, the old database is set aside and the pass is a first sync.
+ * (node:sqlite, WAL mode; schema in `baseline_schema.ts`). It belongs to its roots (server, port,
+ * user, Remote_dir, Local_dir): when they no longer match, the old database is set aside and the
+ * pass is a first sync. A pass reads it one directory at a time (`BaselineSource`), never whole.
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Baseline, BaselineRow, BaselineUpdate, Entry } from "./types.ts";
+import type { BaselineRow, BaselineUpdate, Entry, Side } from "./types.ts";
 import { pathExists as exists } from "./local_fs.ts";
+import { migrate, parentOf, SCHEMA_VERSION, storedVersion } from "./baseline_schema.ts";
+import { MemoryBaselineSource } from "./baseline_source.ts";
+import type { BaselineSource, LoadedBaseline, StoredRow } from "./baseline_source.ts";
+
+export type { BaselineSource, LoadedBaseline, StoredRow } from "./baseline_source.ts";
 
 /** What a baseline belongs to. Any difference makes it someone else's baseline. */
 export interface BaselineRoots {
@@ -19,43 +25,18 @@ export interface BaselineRoots {
   localDir: string;
 }
 
-/** A metadata-only refresh of an unchanged remote entry (see `remote_lister.ts`). */
+/**
+ * A metadata-only refresh of an unchanged remote entry (see `remote_times.ts`): the listing's
+ * text as sent now and, when an exact time (MDTM) was read and matched, that time, which then
+ * replaces the remote half's time (the baseline holds the exact time whenever one was read).
+ */
 export interface RemoteRefresh {
   path: string;
   /** The listing's time text as sent now. */
   rawTime: string;
+  /** The exact time read (ms since epoch, UTC, whole seconds); marks the row verified now. */
+  exactMtimeMs?: number;
 }
-
-/**
- * Schema, version 1. Invariant: a row exists for a path exactly when the last successful action
- * on it left both sides equal; its two halves are what each side's listing showed then. Columns
- * carry their unit. `remote_seen_ms` is when (by our clock, at the start of the pass that wrote
- * the row) the remote half was last observed: the remote lister uses it to decide whether a
- * minute-precision LIST time could hide a rewrite within that minute.
- */
-const SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS meta (
-  key TEXT NOT NULL PRIMARY KEY,
-  value TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS files (
-  path TEXT NOT NULL PRIMARY KEY,     -- relative, "/"-separated
-  kind TEXT NOT NULL,                 -- file | dir
-  local_kind TEXT NOT NULL,
-  local_size INTEGER NOT NULL,        -- bytes
-  local_mtime INTEGER NOT NULL,       -- ms since epoch, UTC
-  local_precision INTEGER NOT NULL,   -- ms
-  local_raw TEXT NOT NULL,
-  remote_kind TEXT NOT NULL,
-  remote_size INTEGER NOT NULL,       -- bytes
-  remote_mtime INTEGER NOT NULL,      -- ms since epoch, UTC
-  remote_precision INTEGER NOT NULL,  -- ms
-  remote_raw TEXT NOT NULL,           -- the listing's time text as sent
-  remote_seen_ms INTEGER NOT NULL     -- ms since epoch, our clock
-) STRICT, WITHOUT ROWID;
-`;
-
-const SCHEMA_VERSION = "1";
 
 /** The database file of a section. */
 export function baselinePath(stateDir: string, identifier: string): string {
@@ -67,6 +48,15 @@ function rootsKey(roots: BaselineRoots): string {
   return JSON.stringify([roots.server, roots.port, roots.user, roots.remoteDir, roots.localDir]);
 }
 
+/** The columns of a row as read, named in camel case (version 1 lacks the last four). */
+const V1_COLUMNS = `path, kind, local_kind AS localKind, local_size AS localSize,
+  local_mtime AS localMtime, local_precision AS localPrecision, local_raw AS localRaw,
+  remote_kind AS remoteKind, remote_size AS remoteSize, remote_mtime AS remoteMtime,
+  remote_precision AS remotePrecision, remote_raw AS remoteRaw, remote_seen_ms AS remoteSeenMs`;
+const COLUMNS = `${V1_COLUMNS}, remote_verified_ms AS remoteVerifiedMs, local_dev AS localDev,
+  local_ino AS localIno, remote_unique AS remoteUnique`;
+
+/** A `files` row as read. */
 interface FileRowData {
   path: string;
   kind: string;
@@ -81,13 +71,17 @@ interface FileRowData {
   remotePrecision: number;
   remoteRaw: string;
   remoteSeenMs: number;
+  remoteVerifiedMs?: number;
+  localDev?: number | null;
+  localIno?: number | null;
+  remoteUnique?: string | null;
 }
 
 function kindOf(value: string): "file" | "dir" {
   return value === "dir" ? "dir" : "file";
 }
 
-function rowFromData(data: FileRowData): BaselineRow {
+function storedFromData(data: FileRowData): StoredRow {
   const local: Entry = {
     path: data.path,
     kind: kindOf(data.localKind),
@@ -96,6 +90,8 @@ function rowFromData(data: FileRowData): BaselineRow {
     mtimePrecisionMs: data.localPrecision,
     rawTime: data.localRaw,
   };
+  if (data.localDev !== undefined && data.localDev !== null) local.dev = data.localDev;
+  if (data.localIno !== undefined && data.localIno !== null) local.ino = data.localIno;
   const remote: Entry = {
     path: data.path,
     kind: kindOf(data.remoteKind),
@@ -104,38 +100,49 @@ function rowFromData(data: FileRowData): BaselineRow {
     mtimePrecisionMs: data.remotePrecision,
     rawTime: data.remoteRaw,
   };
-  return { path: data.path, kind: kindOf(data.kind), local, remote };
+  if (data.remoteUnique !== undefined && data.remoteUnique !== null) {
+    remote.unique = data.remoteUnique;
+  }
+  return {
+    row: { path: data.path, kind: kindOf(data.kind), local, remote },
+    seenMs: data.remoteSeenMs,
+    verifiedMs: data.remoteVerifiedMs ?? data.remoteSeenMs,
+  };
 }
 
-/** Reads every row of an open database. */
-function readRows(db: DatabaseSync): { baseline: Baseline; remoteSeenMs: Map<string, number> } {
+/** Reads every row of an open database (version 1 or 2). */
+function readRows(db: DatabaseSync): LoadedBaseline {
   const baseline = new Map<string, BaselineRow>();
   const remoteSeenMs = new Map<string, number>();
-  const statement = db.prepare(
-    `SELECT path, kind, local_kind AS localKind, local_size AS localSize,
-       local_mtime AS localMtime, local_precision AS localPrecision, local_raw AS localRaw,
-       remote_kind AS remoteKind, remote_size AS remoteSize, remote_mtime AS remoteMtime,
-       remote_precision AS remotePrecision, remote_raw AS remoteRaw,
-       remote_seen_ms AS remoteSeenMs
-     FROM files`,
-  );
-  for (const data of statement.iterate() as Iterable<unknown>) {
-    const row = rowFromData(data as FileRowData);
-    baseline.set(row.path, row);
-    remoteSeenMs.set(row.path, (data as FileRowData).remoteSeenMs);
+  const remoteVerifiedMs = new Map<string, number>();
+  const columns = storedVersion(db) < SCHEMA_VERSION ? V1_COLUMNS : COLUMNS;
+  for (const data of db.prepare(`SELECT ${columns} FROM files`).iterate() as Iterable<unknown>) {
+    const stored = storedFromData(data as FileRowData);
+    baseline.set(stored.row.path, stored.row);
+    remoteSeenMs.set(stored.row.path, stored.seenMs);
+    remoteVerifiedMs.set(stored.row.path, stored.verifiedMs);
   }
-  return { baseline, remoteSeenMs };
+  return { baseline, remoteSeenMs, remoteVerifiedMs };
 }
 
-/** A loaded baseline with, per path, when its remote half was last observed (ms, our clock). */
-export interface LoadedBaseline {
-  baseline: Baseline;
-  remoteSeenMs: ReadonlyMap<string, number>;
+/** Opens a database for reading without creating any file (no -wal, -shm or lock file). */
+function openReadOnly(path: string): DatabaseSync {
+  // Without a -wal file the database is complete in one file: `immutable=1` reads it without
+  // creating -shm/-wal. With one (a process was killed), a plain read-only open replays it.
+  return exists(`${path}-wal`)
+    ? new DatabaseSync(path, { readOnly: true })
+    : new DatabaseSync(`${pathToFileURL(path).href}?immutable=1`, { readOnly: true });
 }
+
+const EMPTY: LoadedBaseline = {
+  baseline: new Map(),
+  remoteSeenMs: new Map(),
+  remoteVerifiedMs: new Map(),
+};
 
 /**
- * Reads a section's baseline without writing anything (for `--dry-run` and `status`): no
- * database file, journal or lock is created. An absent database, or one whose roots differ,
+ * Reads a whole section's baseline without writing anything (tests and tools; a pass walks it
+ * with {@linkcode openBaselineReader} instead). An absent database, or one whose roots differ,
  * reads as empty.
  */
 export function readBaseline(
@@ -144,20 +151,55 @@ export function readBaseline(
   roots: BaselineRoots,
 ): LoadedBaseline {
   const path = baselinePath(stateDir, identifier);
-  const empty = { baseline: new Map(), remoteSeenMs: new Map() };
-  if (!exists(path)) return empty;
-  // Without a -wal file the database is complete in one file: `immutable=1` reads it without
-  // creating -shm/-wal. With one (a process was killed), a plain read-only open replays it.
-  const db = exists(`${path}-wal`)
-    ? new DatabaseSync(path, { readOnly: true })
-    : new DatabaseSync(`${pathToFileURL(path).href}?immutable=1`, { readOnly: true });
+  if (!exists(path)) return EMPTY;
+  const db = openReadOnly(path);
   try {
-    const stored = readMeta(db, "roots");
-    if (stored !== rootsKey(roots)) return empty;
+    if (readMeta(db, "roots") !== rootsKey(roots)) return EMPTY;
     return readRows(db);
   } finally {
     db.close();
   }
+}
+
+/** A read-only baseline for `--dry-run`: nothing is created or written. Close it after use. */
+export interface BaselineReader {
+  source: BaselineSource;
+  close(): void;
+}
+
+/**
+ * Opens a section's baseline for reading one directory at a time, writing nothing (`--dry-run`).
+ * An absent database, or one whose roots differ, reads as empty. A version 1 database (not yet
+ * migrated by a real pass) has no parent index: it is read whole into memory, as before.
+ */
+export function openBaselineReader(
+  stateDir: string,
+  identifier: string,
+  roots: BaselineRoots,
+): BaselineReader {
+  const path = baselinePath(stateDir, identifier);
+  const empty = (): BaselineReader => ({
+    source: new MemoryBaselineSource(EMPTY),
+    close: () => {},
+  });
+  if (!exists(path)) return empty();
+  const db = openReadOnly(path);
+  try {
+    if (readMeta(db, "roots") !== rootsKey(roots)) {
+      db.close();
+      return empty();
+    }
+    if (storedVersion(db) < SCHEMA_VERSION) {
+      const loaded = readRows(db);
+      db.close();
+      return { source: new MemoryBaselineSource(loaded), close: () => {} };
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const source = new SqliteBaselineSource(db);
+  return { source, close: () => db.close() };
 }
 
 function readMeta(db: DatabaseSync, key: string): string | undefined {
@@ -171,6 +213,48 @@ function readMeta(db: DatabaseSync, key: string): string | undefined {
   }
 }
 
+/** The walk's view of an open version 2 database. */
+class SqliteBaselineSource implements BaselineSource {
+  #db: DatabaseSync;
+  #children: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#children = db.prepare(`SELECT ${COLUMNS} FROM files WHERE parent = ?`);
+  }
+
+  children(dir: string): StoredRow[] {
+    return (this.#children.all(dir) as unknown[]).map((data) =>
+      storedFromData(data as FileRowData)
+    );
+  }
+
+  directories(): Set<string> {
+    const dirs = new Set<string>();
+    const add = (path: string): void => {
+      // Ancestors first stop at one already known (its own ancestors are then known too).
+      for (let p = path; p !== "" && !dirs.has(p); p = parentOf(p)) dirs.add(p);
+    };
+    for (const { parent } of this.#db.prepare("SELECT DISTINCT parent FROM files").iterate()) {
+      add(parent as string);
+    }
+    for (
+      const { path } of this.#db.prepare("SELECT path FROM files WHERE kind = 'dir'").iterate()
+    ) {
+      add(path as string);
+    }
+    return dirs;
+  }
+
+  fileCounts(): Record<Side, number> {
+    const row = this.#db.prepare(
+      `SELECT coalesce(sum(local_kind = 'file'), 0) AS local,
+         coalesce(sum(remote_kind = 'file'), 0) AS remote FROM files`,
+    ).get() as { local: number; remote: number };
+    return { local: row.local, remote: row.remote };
+  }
+}
+
 /** Options of {@linkcode SqliteBaselineStore.open}. */
 export interface OpenBaselineOptions {
   /** Used as `remote_seen_ms` of every row written, and for the set-aside suffix. */
@@ -180,33 +264,41 @@ export interface OpenBaselineOptions {
 }
 
 /** The writable baseline of one section. */
-export class SqliteBaselineStore {
+export class SqliteBaselineStore implements BaselineSource {
   readonly path: string;
   #db: DatabaseSync;
+  #source: SqliteBaselineSource;
   #upsert: StatementSync;
   #delete: StatementSync;
   #refresh: StatementSync;
+  #verify: StatementSync;
   #seenMs: number;
 
   private constructor(path: string, db: DatabaseSync, seenMs: number) {
     this.path = path;
     this.#db = db;
     this.#seenMs = seenMs;
+    this.#source = new SqliteBaselineSource(db);
     this.#upsert = db.prepare(
       `INSERT OR REPLACE INTO files VALUES
        (:path, :kind, :localKind, :localSize, :localMtime, :localPrecision, :localRaw,
-        :remoteKind, :remoteSize, :remoteMtime, :remotePrecision, :remoteRaw, :remoteSeenMs)`,
+        :remoteKind, :remoteSize, :remoteMtime, :remotePrecision, :remoteRaw, :seenMs,
+        :parent, :seenMs, :localDev, :localIno, :remoteUnique)`,
     );
     this.#delete = db.prepare("DELETE FROM files WHERE path = ?");
     this.#refresh = db.prepare(
       "UPDATE files SET remote_raw = ?, remote_seen_ms = ? WHERE path = ?",
     );
+    this.#verify = db.prepare(
+      `UPDATE files SET remote_raw = ?, remote_seen_ms = ?, remote_mtime = ?,
+         remote_precision = 1000, remote_verified_ms = ? WHERE path = ?`,
+    );
   }
 
   /**
-   * Opens (creating it 0600 in a 0700 StateDirectory) a section's baseline. When the stored
-   * roots differ from `roots`, the old file is renamed `<id>.db.set-aside-<UTC time>` and a new
-   * empty baseline starts (a first sync).
+   * Opens (creating it 0600 in a 0700 StateDirectory) a section's baseline, migrating an older
+   * schema. When the stored roots differ from `roots`, the old file is renamed
+   * `<id>.db.set-aside-<UTC time>` and a new empty baseline starts (a first sync).
    */
   static open(
     stateDir: string,
@@ -245,8 +337,7 @@ export class SqliteBaselineStore {
       db.exec("PRAGMA journal_mode = WAL");
       // NORMAL in WAL mode: a commit survives the process being killed (not a power cut).
       db.exec("PRAGMA synchronous = NORMAL");
-      db.exec(SCHEMA_SQL);
-      db.prepare("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
+      migrate(db, options.now.getTime());
       db.prepare("INSERT OR REPLACE INTO meta VALUES ('roots', ?)").run(key);
     } catch (error) {
       db.close();
@@ -260,9 +351,21 @@ export class SqliteBaselineStore {
     return new SqliteBaselineStore(path, db, options.now.getTime());
   }
 
-  /** Every row, with when each remote half was last observed. */
+  /** Every row, with when each remote half was last observed (tests and tools). */
   load(): LoadedBaseline {
     return readRows(this.#db);
+  }
+
+  children(dir: string): StoredRow[] {
+    return this.#source.children(dir);
+  }
+
+  directories(): Set<string> {
+    return this.#source.directories();
+  }
+
+  fileCounts(): Record<Side, number> {
+    return this.#source.fileCounts();
   }
 
   /** Applies updates in one transaction: all of them or, on error, none. */
@@ -287,7 +390,11 @@ export class SqliteBaselineStore {
             remoteMtime: remote.mtimeMs,
             remotePrecision: remote.mtimePrecisionMs,
             remoteRaw: remote.rawTime,
-            remoteSeenMs: this.#seenMs,
+            seenMs: this.#seenMs,
+            parent: parentOf(update.path),
+            localDev: local.dev ?? null,
+            localIno: local.ino ?? null,
+            remoteUnique: remote.unique ?? null,
           });
         }
       }
@@ -299,7 +406,17 @@ export class SqliteBaselineStore {
     if (refreshes.length === 0) return;
     this.#transaction(() => {
       for (const refresh of refreshes) {
-        this.#refresh.run(refresh.rawTime, this.#seenMs, refresh.path);
+        if (refresh.exactMtimeMs === undefined) {
+          this.#refresh.run(refresh.rawTime, this.#seenMs, refresh.path);
+        } else {
+          this.#verify.run(
+            refresh.rawTime,
+            this.#seenMs,
+            refresh.exactMtimeMs,
+            this.#seenMs,
+            refresh.path,
+          );
+        }
       }
     });
   }

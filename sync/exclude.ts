@@ -172,9 +172,16 @@ export function compileExclude(patterns: readonly string[]): ExcludeFn {
  */
 const TEMP_NAME_REGEXP = /^\.ftp-clone\.(?:up|down)\.[0-9a-f]{12}\.[^/]+\.part$/;
 
-/** Whether a base name is one of ftp-clone's temporary files (hidden from both listings). */
+/**
+ * The trash directory at the top of Local_dir (sync/trash.ts): a reserved name, hidden like the
+ * temporary files so that the trash is never synchronised or watched.
+ */
+export const TRASH_DIR_NAME = ".ftp-clone-trash";
+
+/** Whether a base name is one of ftp-clone's temporary files or its trash (hidden from both listings). */
 export function isTemporaryName(name: string): boolean {
-  return name.startsWith(TEMP_NAME_PREFIX) && TEMP_NAME_REGEXP.test(name);
+  return name === TRASH_DIR_NAME ||
+    (name.startsWith(TEMP_NAME_PREFIX) && TEMP_NAME_REGEXP.test(name));
 }
 
 /** Options of the temporary name builders. */

@@ -106,6 +106,10 @@ Deno.test("temporary names share one prefix and stay under NAME_MAX", async (t) 
     assert.ok(!name.includes("\ufffd"));
     assert.ok(name.startsWith(TEMP_NAME_PREFIX));
   });
+  await t.step("the trash directory at the top of Local_dir is hidden too", () => {
+    assert.ok(isTemporaryName(".ftp-clone-trash"));
+    assert.equal(isTemporaryName(".ftp-clone-trash2"), false);
+  });
   await t.step("ordinary names are not temporary", () => {
     for (
       const name of [

@@ -1,11 +1,12 @@
 /**
- * Executes a plan: directories first (shallow first), then transfers through the pool, then
- * deletions (deepest first), and the deletions only if no transfer failed for a reason that may
- * affect the whole pass (a transient error that outlived its retries, or an abort). A failed
- * action is a result, never an exception (Syncthing's order of execution).
+ * Executes a plan: renames first (shallow first), then directories (shallow first), then
+ * transfers and comparisons through the pool, then deletions (deepest first), then what replaces
+ * a deleted directory; the last two only if no transfer failed for a reason that may affect the
+ * whole pass (a transient error that outlived its retries, or an abort). A failed action is a
+ * result, never an exception (Syncthing's order of execution).
  * @module
  */
-import type { Action, ActionResult, BaselineUpdate, Plan } from "./types.ts";
+import type { Action, ActionResult, BaselineUpdate, Comparison, Plan } from "./types.ts";
 import {
   ChangedDuringPassError,
   type ExecuteDeps,
@@ -13,14 +14,21 @@ import {
   localAbs,
   mkdirLocalAt,
   mkdirRemoteAt,
+  onRemote,
   OwnershipBatcher,
   remoteAbs,
+  RemoteVersionKeptError,
 } from "./execute_ops.ts";
 import { downloadFile } from "./execute_download.ts";
 import { uploadFile } from "./execute_upload.ts";
 import { appearedMarker, fileRow, need } from "./execute_rows.ts";
-import { deleteLocal, deleteRemote } from "./execute_delete.ts";
+import { deleteLocal, deleteRemote, removeRemoteFile } from "./execute_delete.ts";
 import { keepBoth } from "./execute_keep_both.ts";
+import { compareFile } from "./execute_compare.ts";
+import { renameLocal, renameRemote } from "./execute_rename.ts";
+import { localChangedSince } from "./local_fs.ts";
+import { phaseOf } from "./plan_order.ts";
+import { moveToTrash } from "./trash.ts";
 
 export type { ExecuteDeps } from "./execute_ops.ts";
 
@@ -39,7 +47,15 @@ export interface ExecuteOptions extends ExecuteDeps {
   onProgress?: (progress: ExecuteProgress) => void;
 }
 
-const TRANSFERS = new Set<Action["type"]>(["download", "upload", "keepBoth"]);
+/** Actions that move file contents or read them across the link (counted in the progress). */
+const TRANSFERS = new Set<Action["type"]>(["download", "upload", "keepBoth", "compare"]);
+
+/** What one action did: its baseline updates, and what it did instead when that differs. */
+interface Done {
+  updates: BaselineUpdate[];
+  performed?: Action;
+  comparison?: Comparison;
+}
 
 function depth(path: string): number {
   let n = 0;
@@ -83,6 +99,9 @@ const VERBS: Record<Action["type"], string> = {
   deleteLocal: "delete locally",
   deleteRemote: "delete on the server",
   keepBoth: "keep both versions of",
+  compare: "compare",
+  renameLocal: "rename locally",
+  renameRemote: "rename on the server",
   adopt: "adopt",
   forget: "forget",
 };
@@ -91,7 +110,16 @@ const VERBS: Record<Action["type"], string> = {
  * Executes `plan` and returns one result per action started (actions never started because of
  * an abort have none; deletions skipped after a failed transfer are failed results).
  */
-export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionResult[]> {
+export async function execute(plan: Plan, options: ExecuteOptions): Promise<ActionResult[]> {
+  const warned = new Set<string>();
+  const deps: ExecuteOptions = {
+    ...options,
+    warnOnce: options.warnOnce ?? ((key, message) => {
+      if (warned.has(key)) return;
+      warned.add(key);
+      options.log.warn("{message}", { message });
+    }),
+  };
   const results: ActionResult[] = [];
   const ownership = new OwnershipBatcher(deps);
   const aborted = (): boolean => deps.signal?.aborted === true;
@@ -100,7 +128,10 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
     if (!TRANSFERS.has(action.type)) continue;
     progress.filesTotal++;
     if (action.type !== "upload") progress.bytesTotal += action.remote?.size ?? 0;
-    if (action.type !== "download") progress.bytesTotal += action.local?.size ?? 0;
+    // A comparison reads the remote file at most (a hash reads nothing).
+    if (action.type !== "download" && action.type !== "compare") {
+      progress.bytesTotal += action.local?.size ?? 0;
+    }
   }
   const onBytes = (bytes: number): void => {
     progress.bytesDone += bytes;
@@ -127,11 +158,11 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
     };
     let result: ActionResult;
     try {
-      const updates = await perform(action, countBytes);
-      result = { action, ok: true, updates, bytes };
+      const done = await performKeeping(action, countBytes);
+      result = { action, ok: true, bytes, ...done };
     } catch (error) {
       const where = action.type === "deleteRemote" || action.type === "mkdirRemote" ||
-          action.type === "upload"
+          action.type === "upload" || action.type === "renameRemote"
         ? remoteAbs(deps, action.path)
         : localAbs(deps, action.path);
       result = {
@@ -150,22 +181,55 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
     }
   };
 
-  const perform = async (
+  /**
+   * `perform`, where a remote version that is not provably the baseline's was kept instead of
+   * being replaced or deleted: the path's row is forgotten, so that the next pass sees a version
+   * on each side and decides as on a first sync.
+   */
+  const performKeeping = async (
     action: Action,
     countBytes: (n: number) => void,
-  ): Promise<BaselineUpdate[]> => {
+  ): Promise<Done> => {
+    try {
+      return await perform(action, countBytes);
+    } catch (error) {
+      if (!(error instanceof RemoteVersionKeptError)) throw error;
+      deps.log.warn("{message}", { message: error.message, path: action.path });
+      return {
+        updates: [{ path: action.path, row: null }],
+        performed: { type: "forget", path: action.path, reason: error.message },
+      };
+    }
+  };
+
+  const perform = async (action: Action, countBytes: (n: number) => void): Promise<Done> => {
     switch (action.type) {
       case "adopt":
-        return [
-          fileRow(
-            action.path,
-            need(action.local, action, "local"),
-            need(action.remote, action, "remote"),
-          ),
-        ];
+        return {
+          updates: [
+            fileRow(
+              action.path,
+              need(action.local, action, "local"),
+              need(action.remote, action, "remote"),
+            ),
+          ],
+        };
       case "forget":
-        return [{ path: action.path, row: null }];
+        return { updates: [{ path: action.path, row: null }] };
       case "mkdirLocal": {
+        if (action.replaceFile && action.local?.kind === "file") {
+          // A directory replaced this file on the server only: the file goes to the trash.
+          if (localChangedSince(localAbs(deps, action.path), action.path, action.local)) {
+            throw new ChangedDuringPassError(
+              `"${localAbs(deps, action.path)}" changed since it was listed; the next pass ` +
+                "will decide",
+            );
+          }
+          moveToTrash(deps.stateDir, deps.identifier, action.path, deps.localRoot, {
+            now: deps.now,
+            reason: "deleted on the remote",
+          });
+        }
         const local = mkdirLocalAt(deps, action.path, ownership);
         const remote = action.remote ??
           {
@@ -176,22 +240,31 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
             mtimePrecisionMs: 1000,
             rawTime: "",
           };
-        return [fileRow(action.path, local, remote)];
+        return { updates: [fileRow(action.path, local, remote)] };
       }
       case "mkdirRemote": {
+        if (action.replaceFile && action.remote?.kind === "file") {
+          // A directory replaced this file locally only: the server's file goes, once proved.
+          const abs = remoteAbs(deps, action.path);
+          const expected = action.proveRemote ?? action.remote;
+          await onRemote(deps, (fs) => removeRemoteFile(fs, abs, action.path, expected));
+        }
         const remote = await mkdirRemoteAt(deps, action.path);
-        return [fileRow(action.path, need(action.local, action, "local"), remote)];
+        return { updates: [fileRow(action.path, need(action.local, action, "local"), remote)] };
       }
       case "download": {
         const remote = need(action.remote, action, "remote");
         const outcome = await downloadFile(deps, {
           remote,
           to: action.path,
-          plannedLocal: action.local,
+          // After the deletions, the directory that was there is gone.
+          plannedLocal: action.afterDeletions ? undefined : action.local,
           ownership,
           onBytes: countBytes,
         });
-        if (outcome.placed) return [fileRow(action.path, outcome.local, remote)];
+        if (outcome.placed) {
+          return { updates: [fileRow(action.path, outcome.local, outcome.remote)] };
+        }
         deps.log.warn(
           "Conflict: {path} changed locally during the pass; the remote version was saved as " +
             "{conflictPath}",
@@ -201,37 +274,54 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
         // The row keeps the local side as listed, so that the next pass sees the local change
         // (and uploads it); the conflict copy is a new local file, uploaded by the next pass.
         // When the local file appeared during the pass, a size that no file has stands for it.
-        return [fileRow(action.path, action.local ?? appearedMarker(remote), remote)];
+        const listedLocal = action.afterDeletions ? undefined : action.local;
+        return {
+          updates: [fileRow(action.path, listedLocal ?? appearedMarker(remote), outcome.remote)],
+        };
       }
       case "upload": {
         const local = need(action.local, action, "local");
-        const remote = await uploadFile(deps, {
+        // After the deletions, the directory that was there is gone: the name must be free.
+        const remote = action.afterDeletions ? undefined : action.remote;
+        const uploaded = await uploadFile(deps, {
           local,
           to: action.path,
-          overwrite: action.remote !== undefined,
-          plannedRemote: action.remote,
+          overwrite: remote !== undefined,
+          plannedRemote: remote,
+          proveRemote: action.proveRemote,
           onBytes: countBytes,
         });
-        return [fileRow(action.path, local, remote)];
+        return { updates: [fileRow(action.path, uploaded.local, uploaded.remote)] };
       }
       case "deleteLocal":
-        return deleteLocal(deps, action);
+        return { updates: deleteLocal(deps, action) };
       case "deleteRemote":
-        return await deleteRemote(deps, action);
+        return { updates: await deleteRemote(deps, action) };
       case "keepBoth":
-        return await keepBoth(deps, action, { ownership, countBytes });
+        return { updates: await keepBoth(deps, action, { ownership, countBytes }) };
+      case "compare": {
+        const outcome = await compareFile(deps, action, countBytes);
+        if (outcome.comparison.equal) {
+          return { updates: outcome.updates, comparison: outcome.comparison };
+        }
+        const ifDifferent = { ...action.ifDifferent, remote: outcome.remote };
+        const done = await perform(ifDifferent, countBytes);
+        return { ...done, performed: ifDifferent, comparison: outcome.comparison };
+      }
+      case "renameLocal":
+        return { updates: renameLocal(deps, action) };
+      case "renameRemote":
+        return { updates: await renameRemote(deps, action, countBytes) };
     }
   };
 
-  // 1. Directories, shallow first (one depth at a time, in parallel within it).
-  const mkdirs = plan.actions.filter((a) => a.type === "mkdirLocal" || a.type === "mkdirRemote");
-  for (const group of byDepth(mkdirs, false)) {
+  const phase = (n: number): Action[] => plan.actions.filter((a) => phaseOf(a) === n);
+  // 0. Renames, then 1. directories, shallow first (one depth at a time, in parallel within it).
+  for (const group of [...byDepth(phase(0), false), ...byDepth(phase(1), false)]) {
     await runAll(group, deps.pool.size, run, aborted);
   }
-  // 2. Transfers through the pool; baseline-only actions at once.
-  const middle = plan.actions.filter((a) =>
-    TRANSFERS.has(a.type) || a.type === "adopt" || a.type === "forget"
-  );
+  // 2. Transfers and comparisons through the pool; baseline-only actions at once.
+  const middle = phase(2);
   for (const action of middle) if (!TRANSFERS.has(action.type)) await run(action);
   await runAll(middle.filter((a) => TRANSFERS.has(a.type)), deps.pool.size, run, aborted);
   await ownership.flush();
@@ -242,27 +332,29 @@ export async function execute(plan: Plan, deps: ExecuteOptions): Promise<ActionR
       error: (error as Error).message,
     });
   }
-  // 3. Deletions, deepest first, only when no transfer failed in a way that may hit the pass.
-  const deletions = plan.actions.filter((a) =>
-    a.type === "deleteLocal" || a.type === "deleteRemote"
-  );
+  // 3. Deletions, deepest first, and 4. what replaces a deleted directory, only when no
+  // transfer failed in a way that may hit the pass.
+  const last = [...phase(3), ...phase(4)];
   const fatal = aborted() ||
     results.some((r) => !r.ok && r.transient && !r.deferred && TRANSFERS.has(r.action.type));
   if (fatal) {
     if (!aborted()) {
-      for (const action of deletions) {
+      for (const action of last) {
         record({
           action,
           ok: false,
-          error: `Skipped deleting "${action.path}": a transfer failed; the next pass retries`,
+          error: `Skipped ${VERBS[action.type]} "${action.path}": a transfer failed; the next ` +
+            "pass retries",
           transient: true,
         });
       }
     }
     return results;
   }
-  for (const group of byDepth(deletions, true)) {
+  for (const group of byDepth(phase(3), true)) {
     await runAll(group, deps.pool.size, run, aborted);
   }
+  await runAll(phase(4), deps.pool.size, run, aborted);
+  await ownership.flush();
   return results;
 }

@@ -21,11 +21,14 @@ import { localChangedSince, makeLocalDirs, removeQuietly, statLocal } from "./lo
 import { downloadResuming, partialLength } from "./transfer_resume.ts";
 import { moveToTrash, type TrashReason } from "./trash.ts";
 import type { Entry } from "./types.ts";
-/** The outcome of {@linkcode downloadFile}. */
+/**
+ * The outcome of {@linkcode downloadFile}; `remote` is the remote entry as listed, with the
+ * exact time MDTM gave where the listing's was coarse (the baseline records it).
+ */
 export type DownloadOutcome =
-  | { placed: true; local: Entry }
+  | { placed: true; local: Entry; remote: Entry }
   /** The local file changed since the listing: the download went to `conflictPath` instead. */
-  | { placed: false; conflictPath: string; local: Entry };
+  | { placed: false; conflictPath: string; local: Entry; remote: Entry };
 
 /** Options of {@linkcode downloadFile}. */
 export interface DownloadFileOptions {
@@ -70,7 +73,7 @@ export async function downloadFile(
     // A LIST-only server dates files to the minute (to the day after ~6 months): ask MDTM for the
     // second, so that the local copy gets the real mtime. On plain FTP it goes out with the EPSV
     // of the download (no round trip of its own); over TLS it costs one.
-    const mtimeMs = await onRemote(deps, async (fs) => {
+    const { mtimeMs, exact } = await onRemote(deps, async (fs) => {
       const abs = remoteAbs(deps, options.from ?? remote.path);
       let readMtime: number | undefined;
       await downloadResuming(fs, abs, temp, {
@@ -99,8 +102,13 @@ export async function downloadFile(
             `listed arrived); the next pass will fetch it again`,
         );
       });
-      if (remote.mtimePrecisionMs <= 1000) return remote.mtimeMs;
-      return readMtime ?? remote.mtimeMs;
+      if (remote.mtimePrecisionMs <= 1000 || readMtime === undefined) {
+        return { mtimeMs: remote.mtimeMs, exact: remote };
+      }
+      return {
+        mtimeMs: readMtime,
+        exact: { ...remote, mtimeMs: readMtime, mtimePrecisionMs: 1000 },
+      };
     });
     keepTemp = false;
     const size = Deno.lstatSync(temp).size;
@@ -120,7 +128,7 @@ export async function downloadFile(
       const conflictPath = freeLocalConflictName(deps, to);
       Deno.renameSync(temp, localAbs(deps, conflictPath));
       const local = statLocal(localAbs(deps, conflictPath), conflictPath)!;
-      return { placed: false, conflictPath, local };
+      return { placed: false, conflictPath, local, remote: exact };
     }
     if (plannedLocal !== undefined) {
       moveToTrash(deps.stateDir, deps.identifier, to, deps.localRoot, {
@@ -129,7 +137,7 @@ export async function downloadFile(
       });
     }
     Deno.renameSync(temp, target);
-    return { placed: true, local: statLocal(target, to)! };
+    return { placed: true, local: statLocal(target, to)!, remote: exact };
   } catch (error) {
     // A large download cut short keeps its bytes for the next try (its name is its version's).
     if (!keepTemp || error instanceof ChangedDuringPassError) removeQuietly(temp);

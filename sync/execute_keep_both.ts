@@ -8,9 +8,9 @@ import type { ExecuteDeps } from "./execute_ops.ts";
 import {
   mkdirLocalAt,
   mkdirRemoteAt,
+  moveLocalAside,
+  moveRemoteAside,
   type OwnershipBatcher,
-  renameLocal,
-  renameRemote,
 } from "./execute_ops.ts";
 import { downloadFile } from "./execute_download.ts";
 import { uploadFile } from "./execute_upload.ts";
@@ -35,8 +35,8 @@ export async function keepBoth(
   const loserEntry = loser === "local" ? local : remote;
   const movedLoser: Entry = { ...loserEntry, path: loserPath };
   // 1. Keep the loser's content first: rename it on its own side.
-  if (loser === "local") renameLocal(deps, path, loserPath);
-  else await renameRemote(deps, path, loserPath);
+  if (loser === "local") moveLocalAside(deps, path, loserPath);
+  else await moveRemoteAside(deps, path, loserPath);
   // 2. The loser's side gets the winner's version (or, in a kind clash, the directory).
   let pathRow: BaselineUpdate;
   if (clash) {
@@ -53,10 +53,10 @@ export async function keepBoth(
       onBytes: countBytes,
     });
     if (outcome.placed) {
-      pathRow = fileRow(path, outcome.local, remote);
+      pathRow = fileRow(path, outcome.local, outcome.remote);
     } else {
       deps.onConflict?.(path, outcome.conflictPath);
-      pathRow = fileRow(path, appearedMarker(remote), remote);
+      pathRow = fileRow(path, appearedMarker(remote), outcome.remote);
     }
   } else {
     const uploaded = await uploadFile(deps, {
@@ -65,7 +65,7 @@ export async function keepBoth(
       overwrite: false,
       onBytes: countBytes,
     });
-    pathRow = fileRow(path, local, uploaded);
+    pathRow = fileRow(path, uploaded.local, uploaded.remote);
   }
   const updates = [pathRow];
   // 3. Unless Direction limits the pass to one side, the loser's version goes across too.
@@ -77,7 +77,7 @@ export async function keepBoth(
         overwrite: false,
         onBytes: countBytes,
       });
-      updates.push(fileRow(loserPath, movedLoser, uploaded));
+      updates.push(fileRow(loserPath, uploaded.local, uploaded.remote));
     } else {
       const outcome = await downloadFile(deps, {
         remote: movedLoser,
@@ -86,7 +86,7 @@ export async function keepBoth(
         ownership,
         onBytes: countBytes,
       });
-      if (outcome.placed) updates.push(fileRow(loserPath, outcome.local, movedLoser));
+      if (outcome.placed) updates.push(fileRow(loserPath, outcome.local, outcome.remote));
     }
   }
   deps.log.warn(

@@ -17,7 +17,7 @@ import {
   type OwnershipOptions,
   statLocal,
 } from "./local_fs.ts";
-import type { Entry } from "./types.ts";
+import type { BaselineUpdate, Entry } from "./types.ts";
 
 /** What the executor needs from the outside world. */
 export interface ExecuteDeps extends OwnershipOptions {
@@ -36,6 +36,13 @@ export interface ExecuteDeps extends OwnershipOptions {
   retryDelaysMs?: readonly number[];
   /** A conflict found during execution (the local file changed since the listing). */
   onConflict?: (path: string, conflictPath: string) => void;
+  /**
+   * Writes baseline updates at once, durably, before an effect that must survive a kill: a
+   * direct upload records itself in flight (`in_flight.ts`). Without it nothing is recorded.
+   */
+  recordNow?: (updates: readonly BaselineUpdate[]) => void;
+  /** Logs a warning at most once per pass under `key` (`execute()` provides it). */
+  warnOnce?: (key: string, message: string) => void;
 }
 
 /** An error that is worth trying again (a lost connection, a 4xx reply). */
@@ -57,6 +64,19 @@ export class ChangedDuringPassError extends TransientError {
   constructor(message: string) {
     super(message);
     this.name = "ChangedDuringPassError";
+  }
+}
+
+/**
+ * The remote version that an upload would replace, or a deletion remove, is not provably the one
+ * the baseline holds (it changed since the last pass, or the baseline knows it only to the minute
+ * or day): it is kept. The caller forgets the path's row, so that the next pass sees a version on
+ * each side and decides as on a first sync (equal contents adopted, different ones both kept).
+ */
+export class RemoteVersionKeptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RemoteVersionKeptError";
   }
 }
 
@@ -187,14 +207,14 @@ export function checkRemotePath(relPath: string): void {
   }
 }
 
-/** Renames a remote file (RNFR/RNTO). */
-export async function renameRemote(deps: ExecuteDeps, from: string, to: string): Promise<void> {
+/** Moves a conflict's loser aside on the server (RNFR/RNTO onto a free conflict name). */
+export async function moveRemoteAside(deps: ExecuteDeps, from: string, to: string): Promise<void> {
   checkRemotePath(to);
   await onRemote(deps, (fs) => fs.rename(remoteAbs(deps, from), remoteAbs(deps, to)));
 }
 
-/** Renames a local file, never onto an existing one. */
-export function renameLocal(deps: ExecuteDeps, from: string, to: string): void {
+/** Moves a conflict's loser aside locally, never onto an existing file. */
+export function moveLocalAside(deps: ExecuteDeps, from: string, to: string): void {
   const target = localAbs(deps, to);
   checkLocalAncestors(deps, to);
   if (statLocal(target, to) !== undefined) {

@@ -1,72 +1,8 @@
 import assert from "node:assert/strict";
-import { getLogger } from "@logtape/logtape";
-import { execute, type ExecuteOptions } from "./execute.ts";
-import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import { execute } from "./execute.ts";
 import { FtpError } from "./ftp/errors.ts";
-import type { RemoteFsPool, TransferOptions } from "./ftp/remote_fs.ts";
-import { statLocal } from "./local_fs.ts";
-import type { Action, ActionResult, Entry, Plan } from "./types.ts";
-
-const NOW = new Date("2026-11-25T10:00:00Z");
-
-interface Fixture {
-  root: string;
-  local: string;
-  tree: MemoryRemoteTree;
-  deps: (extra?: Partial<ExecuteOptions>) => ExecuteOptions;
-  remoteEntry: (path: string) => Entry;
-  localEntry: (path: string) => Entry;
-}
-
-async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir();
-  const local = `${root}/local`;
-  Deno.mkdirSync(local);
-  const tree = new MemoryRemoteTree({ precisionMs: 1000 });
-  tree.putDir("/r");
-  const pool = tree.pool(3);
-  const fixture: Fixture = {
-    root,
-    local,
-    tree,
-    deps: (extra = {}) => ({
-      pool,
-      localRoot: local,
-      remoteRoot: "/r",
-      stateDir: `${root}/state`,
-      identifier: "id",
-      now: NOW,
-      log: getLogger(["ftp-clone", "test"]),
-      binDirectory: "/bin",
-      linuxChmod: [],
-      retryDelaysMs: [1, 1],
-      ...extra,
-    }),
-    remoteEntry: (path) => {
-      const data = tree.getFile(`/r/${path}`)!;
-      const node = tree.node(`/r/${path}`)!;
-      return {
-        path,
-        kind: "file",
-        size: data.length,
-        mtimeMs: Math.floor(node.mtimeMs / 1000) * 1000,
-        mtimePrecisionMs: 1000,
-        rawTime: "",
-      };
-    },
-    localEntry: (path) => statLocal(`${local}/${path}`, path)!,
-  };
-  try {
-    await fn(fixture);
-  } finally {
-    await pool.close();
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-function planOf(actions: Action[]): Plan {
-  return { actions, deletes: { local: 0, remote: 0 }, conflicts: 0 };
-}
+import type { Action, ActionResult } from "./types.ts";
+import { hookedPool, NOW, planOf, withFixture } from "../tests/support/execute_fixture.ts";
 
 Deno.test("execute()", async (t) => {
   await t.step(
@@ -101,7 +37,7 @@ Deno.test("execute()", async (t) => {
   );
 
   await t.step(
-    "an upload never replaces a remote version written since the listing",
+    "an upload never replaces a remote version written since the listing: kept, row forgotten",
     async () => {
       for (
         const [name, rewrite] of [
@@ -122,13 +58,16 @@ Deno.test("execute()", async (t) => {
               reason: "",
               local: f.localEntry("a.txt"),
               remote: listedRemote,
+              proveRemote: listedRemote,
             }]),
             f.deps(),
           );
           const result = results[0]!;
-          assert.equal(result.ok, false, name);
-          assert.ok(!result.ok && result.transient && result.deferred === true, name);
-          assert.match(!result.ok ? result.error : "", /was rewritten on the server/, name);
+          assert.ok(result.ok, name);
+          // Nothing replaced; the row is forgotten, so that the next pass sees two versions.
+          assert.equal(result.performed?.type, "forget", name);
+          assert.match(result.performed?.reason ?? "", /changed on the server/, name);
+          assert.deepEqual(result.updates, [{ path: "a.txt", row: null }], name);
           assert.equal(f.tree.readText("/r/a.txt"), rewrite, name);
           // No temporary file is left behind, and nothing was retried.
           assert.deepEqual(f.tree.paths().filter((p) => p.includes(".ftp-clone.")), [], name);
@@ -153,31 +92,20 @@ Deno.test("execute()", async (t) => {
   });
 
   await t.step(
-    "an upload whose local file changed meanwhile is deferred, and deletions still run",
+    "an upload whose local file changed since the listing sends its current version",
     async () => {
       await withFixture(async (f) => {
         Deno.writeTextFileSync(`${f.local}/a.txt`, "listed version");
         const local = f.localEntry("a.txt");
         Deno.writeTextFileSync(`${f.local}/a.txt`, "edited after the listing!");
-        f.tree.putFile("/r/gone.txt", "deleted locally");
-        const results = await execute(
-          planOf([
-            { type: "upload", path: "a.txt", reason: "", local },
-            {
-              type: "deleteRemote",
-              kind: "file",
-              path: "gone.txt",
-              reason: "",
-              remote: f.remoteEntry("gone.txt"),
-            },
-          ]),
+        const [upload] = await execute(
+          planOf([{ type: "upload", path: "a.txt", reason: "", local }]),
           f.deps(),
         );
-        const upload = results.find((r) => r.action.type === "upload")!;
-        assert.ok(!upload.ok && upload.deferred === true);
-        assert.equal(f.tree.getFile("/r/a.txt"), undefined);
-        assert.ok(results.find((r) => r.action.type === "deleteRemote")?.ok);
-        assert.equal(f.tree.getFile("/r/gone.txt"), undefined);
+        assert.ok(upload?.ok, JSON.stringify(upload));
+        assert.equal(f.tree.readText("/r/a.txt"), "edited after the listing!");
+        // The row records the version sent, not the one listed.
+        assert.deepEqual(upload.updates[0]?.row?.local, f.localEntry("a.txt"));
       });
     },
   );
@@ -190,30 +118,16 @@ Deno.test("execute()", async (t) => {
         const local = f.localEntry("a.txt");
         const deps = f.deps();
         // The file is deleted after the checks before the upload, as the transfer opens it.
-        const pool: RemoteFsPool = {
-          size: deps.pool.size,
-          close: () => deps.pool.close(),
-          use: (fn, signal) =>
-            deps.pool.use((fs) =>
-              fn(
-                new Proxy(fs, {
-                  get(target, key) {
-                    if (key !== "uploadFromFile") return Reflect.get(target, key);
-                    return (from: string, to: string, options?: TransferOptions) => {
-                      Deno.removeSync(from);
-                      return target.uploadFromFile(from, to, options);
-                    };
-                  },
-                }),
-              ), signal),
-        };
+        const pool = hookedPool(deps.pool, {
+          uploadFromFile: (from) => Deno.removeSync(String(from)),
+        });
         const results = await execute(
           planOf([{ type: "upload", path: "a.txt", reason: "", local }]),
           { ...deps, pool },
         );
         const upload = results[0]!;
         assert.ok(!upload.ok && upload.deferred === true, JSON.stringify(upload));
-        assert.match(!upload.ok ? upload.error : "", /changed or disappeared during its upload/);
+        assert.match(!upload.ok ? upload.error : "", /changed since it was listed/);
         assert.deepEqual(f.tree.paths().filter((p) => p.includes(".ftp-clone.")), []);
       });
     },
@@ -256,24 +170,6 @@ Deno.test("execute()", async (t) => {
       assert.equal(calls[2], `chown 1000:1000 -- ${f.local}/new`);
     });
   });
-
-  await t.step(
-    "an upload of a file changed since the listing fails transiently, nothing sent",
-    async () => {
-      await withFixture(async (f) => {
-        Deno.writeTextFileSync(`${f.local}/u.txt`, "one");
-        const listed = f.localEntry("u.txt");
-        Deno.writeTextFileSync(`${f.local}/u.txt`, "one plus");
-        const [result] = await execute(
-          planOf([{ type: "upload", path: "u.txt", reason: "", local: listed }]),
-          f.deps(),
-        );
-        assert.ok(result && !result.ok);
-        assert.equal(result.transient, true);
-        assert.equal(f.tree.counts.upload, 0);
-      });
-    },
-  );
 
   await t.step("deletions are skipped when a transfer failed transiently", async () => {
     await withFixture(async (f) => {

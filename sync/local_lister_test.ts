@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { listLocal } from "./local_lister.ts";
 import { compileExclude } from "./exclude.ts";
 
-async function withTree(fn: (root: string) => Promise<void>): Promise<void> {
+async function withTree(fn: (root: string) => void | Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir();
   try {
     await fn(root);
@@ -21,7 +21,8 @@ Deno.test("listLocal()", async (t) => {
       Deno.utimeSync(`${root}/a/b/f.txt`, mtime, mtime);
       const listing = await listLocal(root, { exclude: () => false, onWarning: () => {} });
       assert.deepEqual([...listing.keys()].sort(), [".dotfile", "a", "a/b", "a/b/f.txt"]);
-      assert.deepEqual(listing.get("a/b/f.txt"), {
+      const { dev: _dev, ino: _ino, ...file } = listing.get("a/b/f.txt")!;
+      assert.deepEqual(file, {
         path: "a/b/f.txt",
         kind: "file",
         size: 5,
@@ -71,14 +72,14 @@ Deno.test("listLocal()", async (t) => {
   });
 
   await t.step("a missing root, or a root that is a file, is an error", async () => {
-    await withTree(async (root) => {
-      await assert.rejects(
-        listLocal(`${root}/missing`, { exclude: () => false, onWarning: () => {} }),
+    await withTree((root) => {
+      assert.throws(
+        () => listLocal(`${root}/missing`, { exclude: () => false, onWarning: () => {} }),
         /Cannot list Local_dir ".*\/missing"/,
       );
       Deno.writeTextFileSync(`${root}/file`, "");
-      await assert.rejects(
-        listLocal(`${root}/file`, { exclude: () => false, onWarning: () => {} }),
+      assert.throws(
+        () => listLocal(`${root}/file`, { exclude: () => false, onWarning: () => {} }),
         /not a directory/,
       );
     });
@@ -97,4 +98,46 @@ Deno.test("listLocal()", async (t) => {
       assert.ok(ms < 2000, `${ms} ms`);
     });
   });
+
+  await t.step("keeps each entry's device and inode", async () => {
+    await withTree((root) => {
+      Deno.writeTextFileSync(`${root}/a.txt`, "a");
+      const info = Deno.statSync(`${root}/a.txt`);
+      const listing = listLocal(root, { exclude: () => false, onWarning: () => {} });
+      assert.equal(listing.get("a.txt")?.ino, info.ino);
+      assert.equal(listing.get("a.txt")?.dev, info.dev);
+    });
+  });
+
+  await t.step(
+    "refuses a name that is not UTF-8 or holds a newline, showing its bytes",
+    async () => {
+      await withTree((root) => {
+        // Deno writes names as UTF-8 only: the Latin-1 name is made by a shell.
+        new Deno.Command("sh", {
+          args: [
+            "-c",
+            `printf x > "$1/caf$(printf '\\351').txt" && mkdir "$1/d$(printf '\\377')"`,
+            "sh",
+            root,
+          ],
+        }).outputSync();
+        Deno.writeTextFileSync(`${root}/two\nlines`, "x");
+        Deno.writeTextFileSync(`${root}/ok.txt`, "x");
+        const warnings: string[] = [];
+        const refused: string[] = [];
+        const listing = listLocal(root, {
+          exclude: () => false,
+          onWarning: (w) => warnings.push(w),
+          onRefusedName: (p) => refused.push(p),
+        });
+        assert.deepEqual([...listing.keys()], ["ok.txt"]);
+        assert.equal(refused.length, 3);
+        const text = warnings.join("\n");
+        assert.match(text, /Refused the local name "caf\\xe9\.txt"/);
+        assert.match(text, /Refused the local name "d\\xff"/);
+        assert.match(text, /Refused the local name "two\\nlines"/);
+      });
+    },
+  );
 });

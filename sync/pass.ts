@@ -1,31 +1,37 @@
 /**
- * One pass over one section: lock, list both sides (in parallel), compare each with its own
- * baseline half, plan, check safety, then (unless dry-run) execute, recording each completed
- * action in the baseline, and save the report.
+ * One pass over one section: lock, walk both trees and the baseline directory by directory
+ * (keeping only what the planner needs), plan, check safety, then (unless dry-run) execute,
+ * recording each completed action in the baseline, and save the report.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import type { SectionConfig } from "../config/mod.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import { compileExclude, resumableTempPath } from "./exclude.ts";
-import { listLocal } from "./local_lister.ts";
-import { listRemote, remotePath } from "./remote_lister.ts";
+import { checkLocalRoot } from "./local_lister.ts";
+import { remotePath } from "./remote_lister.ts";
+import { type LocalNames, probeLocalNames } from "./local_names.ts";
+import { walkSection } from "./pass_walk.ts";
+import type { WalkResult } from "./walk.ts";
 import { removeQuietly } from "./local_fs.ts";
 import { plan as makePlan } from "./plan.ts";
 import { checkSafety } from "./safety.ts";
 import { execute, type ExecuteProgress } from "./execute.ts";
 import {
+  type BaselineReader,
   type BaselineRoots,
+  type BaselineSource,
   BaselineWriter,
-  type LoadedBaseline,
-  readBaseline,
-  type RemoteRefresh,
+  openBaselineReader,
   SqliteBaselineStore,
 } from "./baseline_store.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
+import { createPassAudit } from "./audit_log.ts";
 import { type LockAttempt, tryLockSection } from "./section_lock.ts";
-import type { ActionResult, Listing, PassReport, Plan } from "./types.ts";
+import { countResults, emptyReport } from "./pass_report.ts";
+import { removeSnapshots } from "./growing_file.ts";
+import type { ActionResult, PassReport, Plan } from "./types.ts";
 
 /** Everything one pass needs. */
 export interface PassOptions {
@@ -59,9 +65,6 @@ export interface PassOutcome {
   lockedBy?: number;
 }
 
-/** The most errors a report keeps. */
-const MAX_REPORT_ERRORS = 20;
-
 const EMPTY_PLAN: Plan = { actions: [], deletes: { local: 0, remote: 0 }, conflicts: 0 };
 
 /** The roots a section's baseline belongs to. */
@@ -73,56 +76,6 @@ export function sectionRoots(section: SectionConfig): BaselineRoots {
     remoteDir: section.remoteDir,
     localDir: section.localDir,
   };
-}
-
-function emptyReport(options: PassOptions): PassReport {
-  return {
-    section: options.section.name,
-    identifier: options.identifier,
-    startedAt: options.now.toISOString(),
-    finishedAt: options.now.toISOString(),
-    outcome: "ok",
-    uploaded: 0,
-    downloaded: 0,
-    deletedLocal: 0,
-    deletedRemote: 0,
-    conflicts: 0,
-    bytes: 0,
-    errors: [],
-  };
-}
-
-/** Fills a report's counts from the results. */
-function countResults(report: PassReport, results: readonly ActionResult[]): void {
-  for (const result of results) {
-    if (!result.ok) {
-      // A file that changed during the pass is left for the next one: not an error.
-      if (!result.deferred && report.errors.length < MAX_REPORT_ERRORS) {
-        report.errors.push(result.error);
-      }
-      continue;
-    }
-    report.bytes += result.bytes;
-    switch (result.action.type) {
-      case "upload":
-        report.uploaded++;
-        break;
-      case "download":
-        report.downloaded++;
-        break;
-      case "deleteLocal":
-        report.deletedLocal++;
-        break;
-      case "deleteRemote":
-        report.deletedRemote++;
-        break;
-      case "keepBoth":
-        report.conflicts++;
-        break;
-      default:
-        break;
-    }
-  }
 }
 
 /**
@@ -173,7 +126,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   const log = getLogger(["ftp-clone", section.name]);
   const clock = options.clock ?? (() => new Date());
   const started = performance.now();
-  const report = emptyReport(options);
+  const report = emptyReport({ section: section.name, identifier, now });
   const finish = (outcome: PassReport["outcome"], plan: Plan): PassOutcome => {
     report.outcome = outcome;
     report.finishedAt = clock().toISOString();
@@ -202,12 +155,14 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
   }
   let store: SqliteBaselineStore | undefined;
+  let reader: BaselineReader | undefined;
   try {
     // 2. The baseline (set aside when its roots changed: this pass is then a first sync).
     const roots = sectionRoots(section);
-    let loaded: LoadedBaseline;
+    let source: BaselineSource;
     if (dryRun) {
-      loaded = readBaseline(stateDir, identifier, roots);
+      reader = openBaselineReader(stateDir, identifier, roots);
+      source = reader.source;
     } else {
       store = SqliteBaselineStore.open(stateDir, identifier, roots, {
         now,
@@ -218,60 +173,55 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
             { section: section.name, aside },
           ),
       });
-      loaded = store.load();
+      source = store;
     }
-    const { baseline } = loaded;
 
-    // 3. Both listings, in parallel.
+    // 3. Both trees and the baseline, directory by directory (walk.ts).
     const exclude = compileExclude(section.exclude);
     const onWarning = (message: string): void => log.warn("{message}", { message });
-    const refreshes: RemoteRefresh[] = [];
     // Temporary files left by a killed pass: the lock proves no pass of ours writes them now.
     // Remote ones may belong to another client mid-upload: only those over a day old go.
     const localTemps: string[] = [];
     const remoteTemps: string[] = [];
-    let local: Listing;
-    let remote: Listing;
+    let walked: WalkResult;
+    let names: LocalNames;
     try {
-      [local, remote] = await Promise.all([
-        listLocal(section.localDir, {
-          exclude,
-          onWarning,
-          onTemporary: (path) => localTemps.push(path),
-        }),
-        listRemote(options.pool, section.remoteDir, {
-          exclude,
-          onWarning,
-          baseline,
-          now,
-          remoteSeenMs: loaded.remoteSeenMs,
-          onRefresh: (refresh) => refreshes.push(refresh),
-          onTemporary: (path, mtimeMs) => {
-            if (mtimeMs !== undefined && mtimeMs < now.getTime() - 86_400_000) {
-              remoteTemps.push(path);
-            }
-          },
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      ]);
+      checkLocalRoot(section.localDir);
+      names = probeLocalNames(section.localDir, { write: !dryRun });
+      walked = await walkSection(options, source, store, {
+        exclude,
+        onWarning,
+        names,
+        localTemps,
+        remoteTemps,
+        report,
+      });
     } catch (error) {
       if (options.signal?.aborted) return finish("aborted", EMPTY_PLAN);
       return fail(`Section "${section.name}": ${(error as Error).message}`);
     }
+    const baseline = walked.baseline;
 
     // 4. Plan, then 5. the safety checks, before anything is touched.
-    const plan = makePlan({ local, remote }, baseline, {
+    const plan = makePlan({ local: walked.local, remote: walked.remote }, baseline, {
       direction: section.direction,
       now,
       isExcluded: exclude,
+      localChanges: walked.localChanges,
+      remoteChanges: walked.remoteChanges,
+      // Names that Local_dir takes as one: never merged, never a deletion; renamed as renames.
+      ...(names.caseInsensitive || names.normalization !== "none"
+        ? { foldLocalName: names.fold }
+        : {}),
     });
     for (const skipped of plan.skipped ?? []) {
       log.debug("Skipped {path}: {reason}", { path: skipped.path, reason: skipped.reason });
     }
-    const verdict = checkSafety(plan, baseline, {
+    for (const message of plan.warnings ?? []) log.warn("{message}", { message });
+    const verdict = checkSafety(plan, () => source.fileCounts(), {
       maxDeletePercent: section.maxDeletePercent,
-      localListingEmpty: local.size === 0,
-      remoteListingEmpty: remote.size === 0,
+      localListingEmpty: walked.localEmpty,
+      remoteListingEmpty: walked.remoteEmpty,
       section: section.name,
     });
     if (!verdict.ok) {
@@ -285,9 +235,10 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
 
     // 6. Execute, 7. recording each completed action as it completes (batched).
-    store!.refreshRemote(refreshes);
     await removeLeftovers(options, plan, { local: localTemps, remote: remoteTemps });
+    removeSnapshots({ stateDir, identifier });
     const writer = new BaselineWriter(store!);
+    const audit = createPassAudit(log, { localRoot: section.localDir });
     let lateConflicts = 0;
     let results: ActionResult[];
     try {
@@ -306,8 +257,16 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         ...(options.retryDelaysMs === undefined ? {} : { retryDelaysMs: options.retryDelaysMs }),
         onResult: (result) => {
           if (result.ok) writer.add(result.updates);
+          audit.action(result);
         },
-        onConflict: () => lateConflicts++,
+        onConflict: (path, conflictPath) => {
+          lateConflicts++;
+          audit.conflict(path, conflictPath);
+        },
+        recordNow: (updates) => {
+          writer.add(updates);
+          writer.flush();
+        },
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
     } finally {
@@ -326,27 +285,17 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     }
     const failed = results.some((result) => !result.ok && !result.deferred);
     const outcome = options.signal?.aborted ? "aborted" : failed ? "failed" : "ok";
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.info(
-      "Pass {outcome} in {seconds} s: {uploaded} uploaded, {downloaded} downloaded, " +
-        "{deletedLocal} deleted locally, {deletedRemote} deleted on the server, " +
-        "{conflicts} conflicts, {failures} failed",
-      {
-        outcome,
-        seconds,
-        uploaded: report.uploaded,
-        downloaded: report.downloaded,
-        deletedLocal: report.deletedLocal,
-        deletedRemote: report.deletedRemote,
-        conflicts: report.conflicts,
-        failures: results.filter((result) => !result.ok && !result.deferred).length,
-      },
-    );
+    audit.summary(report, {
+      outcome,
+      seconds: ((performance.now() - started) / 1000).toFixed(1),
+      failures: results.filter((result) => !result.ok && !result.deferred).length,
+    });
     return finish(outcome, plan);
   } catch (error) {
     return fail(`Section "${section.name}": ${(error as Error).message}`);
   } finally {
     store?.close();
+    reader?.close();
     if (lock?.ok) lock.lock.release();
   }
 }

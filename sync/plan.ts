@@ -1,17 +1,36 @@
 /**
  * The planner (pure): both listings, the baseline and each side's changes in, the actions of a
- * pass out. Implements the decision table of DESIGN.md §3, then Direction, then the directory
- * rules (made before their content, deleted only when nothing stays in them).
+ * pass out. Implements the decision table of DESIGN.md §3: names folded by Local_dir first
+ * (`plan_fold.ts`), then kind changes and clashes, then one decision per changed path, then
+ * Direction (`plan_direction.ts`) and the directory rules and order (`plan_order.ts`).
+ *
+ * Sparse inputs: the listings and the baseline may hold only the directories, the changed paths
+ * (with both entries and their row), the conflict-copy names and the names that fold together;
+ * no rule here reads the entry of an unchanged file that is not one of those.
  * @module
  */
 import { conflictName, isConflictName } from "./conflict_name.ts";
-import { DAY_MS, diffSide, sameMtime } from "./diff.ts";
+import { diffSide, sameMtime } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
-import { checkRelativePath } from "./names.ts";
-import type { Action, Baseline, Change, Changes, Entry, Listing, Plan, Side } from "./types.ts";
+import { heldWhileGrowing } from "./growing_file.ts";
+import { isOurUpload } from "./in_flight.ts";
+import { applyDirection, type Direction, refuseBadRemoteNames } from "./plan_direction.ts";
+import { type FoldInput, foldNames } from "./plan_fold.ts";
+import { ancestors, cmp, compareActions, fixDirectories, type Skip } from "./plan_order.ts";
+import type {
+  Action,
+  Baseline,
+  Change,
+  Changes,
+  DownloadAction,
+  Entry,
+  KeepBothAction,
+  Listing,
+  Plan,
+  Side,
+} from "./types.ts";
 
-/** Which way changes flow (the same values as the config's `Direction`). */
-export type Direction = "both" | "upload" | "download";
+export type { Direction } from "./plan_direction.ts";
 
 /** Both sides' listings of one pass. */
 export interface Listings {
@@ -23,7 +42,7 @@ export interface Listings {
 export interface PlanOptions {
   /** `upload` never writes the local side, `download` never the remote one. */
   direction: Direction;
-  /** The time of the pass (read once): it names conflict copies. */
+  /** The time of the pass (read once): it names conflict copies and dates growing files. */
   now: Date;
   /** The local side's changes since the baseline. @default {diffSide(local listing)} */
   localChanges?: Changes;
@@ -31,6 +50,11 @@ export interface PlanOptions {
   remoteChanges?: Changes;
   /** The section's Exclude, applied to baseline rows when the changes are computed here. */
   isExcluded?: ExcludeFn;
+  /**
+   * How Local_dir folds a name: lower-casing on a case-insensitive file system, Unicode
+   * normalisation on a normalising one (the probe of Local_dir tells). @default {identity}
+   */
+  foldLocalName?: (name: string) => string;
 }
 
 /** A side's state for one path: absent (never synced, not there), unchanged, changed, deleted. */
@@ -43,89 +67,32 @@ function stateOf(change: Change | undefined, entry: Entry | undefined): SideStat
   return change.kind === "deleted" ? "deleted" : "changed";
 }
 
-function depth(path: string): number {
-  let n = 0;
-  for (const c of path) if (c === "/") n++;
-  return n;
-}
-
-/** Every proper ancestor of a relative path, shallowest first (`a/b/c` -> `a`, `a/b`). */
-function ancestors(path: string): string[] {
-  const parts = path.split("/");
-  const out: string[] = [];
-  for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join("/"));
-  return out;
-}
-
-/** Where an action leaves an entry: the paths it creates on each side. */
-function createdPaths(action: Action): Array<[Side, string]> {
-  switch (action.type) {
-    case "upload":
-    case "mkdirRemote":
-      return [["remote", action.path]];
-    case "download":
-    case "mkdirLocal":
-      return [["local", action.path]];
-    case "keepBoth": {
-      const sides: Side[] = action.onlySide === undefined ? ["local", "remote"] : [action.onlySide];
-      return sides.flatMap((side) => [[side, action.path], [side, action.loserPath]]);
-    }
-    default:
-      return [];
-  }
-}
-
-/** The side an action writes, for the Direction filter ("both" for keepBoth). */
-function writtenSide(action: Action): Side | "both" | "none" {
-  switch (action.type) {
-    case "upload":
-    case "mkdirRemote":
-    case "deleteRemote":
-      return "remote";
-    case "download":
-    case "mkdirLocal":
-    case "deleteLocal":
-      return "local";
-    case "keepBoth":
-      return "both";
-    default:
-      return "none";
-  }
-}
-
-const PHASE: Record<Action["type"], number> = {
-  mkdirLocal: 0,
-  mkdirRemote: 0,
-  upload: 1,
-  download: 1,
-  keepBoth: 1,
-  adopt: 1,
-  forget: 1,
-  deleteLocal: 2,
-  deleteRemote: 2,
-};
-
-/** Mkdirs shallow first, then transfers and baseline-only actions, then deletions deepest first. */
-function compareActions(a: Action, b: Action): number {
-  const phase = PHASE[a.type] - PHASE[b.type];
-  if (phase !== 0) return phase;
-  if (PHASE[a.type] === 0) return depth(a.path) - depth(b.path) || cmp(a.path, b.path);
-  if (PHASE[a.type] === 2) return depth(b.path) - depth(a.path) || cmp(a.path, b.path);
-  return cmp(a.path, b.path);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** The directories with a change somewhere under them. */
+function dirsWithChanges(changes: Changes): Set<string> {
+  const dirs = new Set<string>();
+  for (const path of changes.keys()) for (const a of ancestors(path)) dirs.add(a);
+  return dirs;
 }
 
 /**
  * Plans one pass (pure). Decisions the design left open, settled here:
  * - Conflict winner: the newer mtime; equal mtimes: local wins.
+ * - Equal bytes are never a conflict: a file on both sides with the same size, changed on both
+ *   sides (or with no baseline), is adopted at once only when both times are exact (1 s) and
+ *   equal; otherwise its contents are compared (`compare`), and only different ones conflict.
  * - A conflict copy (see `isConflictName`) changed on both sides is not put in conflict again:
  *   the remote version keeps the name and the local one goes to the trash (a download), so
  *   nothing is lost and no copy of a copy appears. With Direction=upload it is left alone.
- * - A kind clash (a file on one side, a directory on the other): the directory wins, the file
- *   becomes a conflict copy on both sides; what is inside the directory waits for the next pass.
+ * - A change of kind (file <-> directory) on one side only wins like any one-sided change: the
+ *   other side's directory goes (its files to the trash locally), or its file makes way for
+ *   the directory. A kind clash changed on both sides (or with no baseline): the directory
+ *   wins, the file becomes a conflict copy on both sides; what is inside the directory waits
+ *   for the next pass.
+ * - An upload over, or a deletion of, a remote file carries the baseline's remote version,
+ *   which the executor proves the server still holds (`proveRemote`).
+ * - A file whose last upload was a snapshot (it grew during its upload) waits until it settles
+ *   or an hour has passed (`growing_file.ts`); a direct upload recorded in flight is sent again,
+ *   whatever part of it the server holds (`in_flight.ts`).
  * - Direction=upload: downloads, local mkdirs and local deletions are skipped; a conflict keeps
  *   the local version under the name and the remote one as a conflict copy on the remote only
  *   (`onlySide`). Direction=download is the mirror image.
@@ -135,17 +102,35 @@ function cmp(a: string, b: string): number {
  *   remote side with a reason.
  */
 export function plan(listings: Listings, baseline: Baseline, options: PlanOptions): Plan {
-  const { local, remote } = listings;
   const { direction, now } = options;
   const exclude = options.isExcluded === undefined ? {} : { isExcluded: options.isExcluded };
-  const localChanges = options.localChanges ??
-    diffSide(local, baseline, { side: "local", ...exclude });
-  const remoteChanges = options.remoteChanges ??
-    diffSide(remote, baseline, { side: "remote", ...exclude });
-  const listing: Record<Side, Listing> = { local, remote };
-
+  let input: FoldInput = {
+    local: listings.local,
+    remote: listings.remote,
+    baseline,
+    localChanges: options.localChanges ??
+      diffSide(listings.local, baseline, { side: "local", ...exclude }),
+    remoteChanges: options.remoteChanges ??
+      diffSide(listings.remote, baseline, { side: "remote", ...exclude }),
+  };
   const actions: Action[] = [];
-  const skipped: Array<{ path: string; reason: string }> = [];
+  const skipped: Skip[] = [];
+  const warnings: string[] = [];
+  if (options.foldLocalName !== undefined) {
+    const folded = foldNames(input, { fold: options.foldLocalName, ...exclude });
+    input = folded;
+    actions.push(...folded.renames);
+    skipped.push(...folded.skipped);
+    warnings.push(...folded.warnings);
+  }
+  const { local, remote, localChanges, remoteChanges } = input;
+  const base = input.baseline;
+  const listing: Record<Side, Listing> = { local, remote };
+  const changes: Record<Side, Changes> = { local: localChanges, remote: remoteChanges };
+  const changedUnder: Record<Side, Set<string>> = {
+    local: dirsWithChanges(localChanges),
+    remote: dirsWithChanges(remoteChanges),
+  };
   const takenNames = new Set<string>();
 
   const withEntries = (path: string): { path: string; local?: Entry; remote?: Entry } => {
@@ -161,7 +146,7 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     for (let counter = 1;; counter++) {
       const candidate = conflictName(path, side, { now, counter });
       if (
-        !local.has(candidate) && !remote.has(candidate) && !baseline.has(candidate) &&
+        !local.has(candidate) && !remote.has(candidate) && !base.has(candidate) &&
         !takenNames.has(candidate)
       ) {
         takenNames.add(candidate);
@@ -170,13 +155,28 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     }
   };
 
-  // Kind clashes first: their paths are resolved alone, their content waits for the next pass.
+  /** The side whose kind alone changed at `path` (the other unchanged, in and under it). */
+  const kindChangedOnOneSide = (path: string): Side | undefined => {
+    if (!base.has(path)) return undefined;
+    const still = (side: Side): boolean =>
+      !changes[side].has(path) && !changedUnder[side].has(path);
+    if (still("local") && !still("remote")) return "remote";
+    if (still("remote") && !still("local")) return "local";
+    return undefined;
+  };
+
+  // Kind differences first: a change of kind on one side wins; a clash is resolved alone and
+  // its content waits for the next pass.
   const clashes: string[] = [];
+  const handled = new Set<string>();
   for (const [path, l] of local) {
     const r = remote.get(path);
     if (r === undefined || r.kind === l.kind) continue;
     if (options.isExcluded?.(path, l.kind) || options.isExcluded?.(path, r.kind)) continue;
-    clashes.push(path);
+    handled.add(path);
+    const changed = kindChangedOnOneSide(path);
+    if (changed === undefined) clashes.push(path);
+    else actions.push(...kindChange(path, changed));
   }
   const clashSet = new Set(clashes);
   const underClash = (path: string): string | undefined =>
@@ -198,7 +198,7 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
 
   const paths = new Set<string>([...localChanges.keys(), ...remoteChanges.keys()]);
   for (const path of [...paths].sort()) {
-    if (clashSet.has(path)) continue;
+    if (handled.has(path)) continue;
     const clash = underClash(path);
     if (clash !== undefined) {
       skipped.push({ path, reason: `waits for the kind clash at "${clash}" to be resolved` });
@@ -208,11 +208,48 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     if (action !== undefined) actions.push(action);
   }
 
+  /** A change of kind on the `changed` side only: that side wins. */
+  function kindChange(path: string, changed: Side): Action[] {
+    const other = OTHER[changed];
+    const entries = withEntries(path);
+    const row = base.get(path)!;
+    const trash = other === "local" ? " (its files to the trash)" : "";
+    if (listing[changed].get(path)!.kind === "file") {
+      return [
+        {
+          type: other === "local" ? "deleteLocal" : "deleteRemote",
+          kind: "dir",
+          ...entries,
+          reason: `replaced by a file on the ${changed} side only: the directory goes on the ` +
+            `${other} side${trash}`,
+        },
+        {
+          type: changed === "remote" ? "download" : "upload",
+          afterDeletions: true,
+          ...entries,
+          reason: `a file replaced the directory on the ${changed} side only: the changed side ` +
+            "wins",
+        },
+      ];
+    }
+    return [{
+      type: other === "local" ? "mkdirLocal" : "mkdirRemote",
+      replaceFile: true,
+      ...entries,
+      ...(other === "remote" ? { proveRemote: row.remote } : {}),
+      reason: `a directory replaced the file on the ${changed} side only: the changed side ` +
+        `wins, the ${other} file ${other === "local" ? "goes to the trash" : "is deleted"}`,
+    }];
+  }
+
   function decide(path: string): Action | undefined {
     const l = local.get(path);
     const r = remote.get(path);
+    const row = base.get(path);
     const ls = stateOf(localChanges.get(path), l);
-    const rs = stateOf(remoteChanges.get(path), r);
+    let rs = stateOf(remoteChanges.get(path), r);
+    // What a direct upload left at its final name is ours: it is sent again, not downloaded.
+    if (rs === "changed" && row !== undefined && isOurUpload(row.remote, r!)) rs = "unchanged";
     const entries = withEntries(path);
     const lChanged = ls === "changed";
     const rChanged = rs === "changed";
@@ -246,7 +283,17 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
           ? { type: "mkdirRemote", ...entries, reason: `directory ${why}` }
           : { type: "adopt", ...entries, reason: "directory on both sides" };
       }
-      return { type: "upload", ...entries, reason: why };
+      const held = row === undefined ? undefined : heldWhileGrowing(row.local, l!, now.getTime());
+      if (held !== undefined) {
+        skipped.push({ path, reason: held });
+        return undefined;
+      }
+      return {
+        type: "upload",
+        ...entries,
+        ...(rs === "unchanged" && row !== undefined ? { proveRemote: row.remote } : {}),
+        reason: why,
+      };
     }
     if (rs === "deleted" && l !== undefined) {
       return {
@@ -261,6 +308,7 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
         type: "deleteRemote",
         kind: r.kind,
         ...entries,
+        ...(r.kind === "file" && row !== undefined ? { proveRemote: row.remote } : {}),
         reason: "deleted locally, unchanged on the remote side",
       };
     }
@@ -270,34 +318,43 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
   function bothChanged(path: string, l: Entry, r: Entry): Action {
     const entries = withEntries(path);
     if (l.kind === "dir") return { type: "adopt", ...entries, reason: "directory on both sides" };
-    // Comparing local with remote times is allowed here only as an equality test: our uploads
-    // set the remote mtime to the local one. No day tolerance across sides (a false "equal"
-    // could later lose a version; a false conflict only keeps one more copy).
-    const timesKnown = Math.max(l.mtimePrecisionMs, r.mtimePrecisionMs) <= DAY_MS;
-    if (l.size === r.size && timesKnown && sameMtime(l, r, { tolerance: false })) {
+    // Local and remote times are compared only as an equality test, and only when both are
+    // exact: our uploads set the remote mtime to the local one, our downloads the reverse.
+    const exact = l.mtimePrecisionMs <= 1000 && r.mtimePrecisionMs <= 1000;
+    if (l.size === r.size && exact && sameMtime(l, r, { tolerance: false })) {
       return {
         type: "adopt",
         ...entries,
-        reason: "changed on both sides to the same size and time: known equal",
+        reason: "the same size and the same exact time on both sides: known equal",
       };
     }
+    let ifDifferent: KeepBothAction | DownloadAction;
     if (isConflictName(path)) {
-      return {
+      ifDifferent = {
         type: "download",
         ...entries,
         reason: "a conflict copy changed on both sides: the remote version keeps the name, " +
           "the local one goes to the trash (a conflict copy is never put in conflict again)",
       };
+    } else {
+      const winner: Side = r.mtimeMs > l.mtimeMs ? "remote" : "local";
+      const loser = OTHER[winner];
+      ifDifferent = {
+        type: "keepBoth",
+        ...entries,
+        winner,
+        loserPath: freeConflictName(path, loser),
+        reason: `changed on both sides and different: the ${winner} version is newer and ` +
+          `keeps the name, the ${loser} one becomes a conflict copy`,
+      };
     }
-    const winner: Side = r.mtimeMs > l.mtimeMs ? "remote" : "local";
-    const loser = OTHER[winner];
+    if (l.size !== r.size) return ifDifferent;
     return {
-      type: "keepBoth",
+      type: "compare",
       ...entries,
-      winner,
-      loserPath: freeConflictName(path, loser),
-      reason: `changed on both sides and different: the ${winner} version is newer and keeps ` +
-        `the name, the ${loser} one becomes a conflict copy`,
+      ifDifferent,
+      reason: "the same size on both sides with different or inexact times: the contents are " +
+        "compared, equal ones adopted",
     };
   }
 
@@ -314,138 +371,5 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     if (action.type === "keepBoth") conflicts++;
   }
   skipped.sort((a, b) => cmp(a.path, b.path));
-  return { actions: final, deletes, conflicts, skipped };
-}
-
-/** Drops what Direction forbids and turns conflicts into one-sided ones. */
-function applyDirection(
-  actions: Action[],
-  options: { direction: Direction; skipped: Array<{ path: string; reason: string }> },
-): Action[] {
-  const { direction, skipped } = options;
-  if (direction === "both") return actions;
-  const writable: Side = direction === "upload" ? "remote" : "local";
-  const out: Action[] = [];
-  for (const action of actions) {
-    const side = writtenSide(action);
-    if (side === "none" || side === writable) {
-      out.push(action);
-    } else if (action.type === "keepBoth") {
-      const fileSide = action.local?.kind === "file" ? "local" : "remote";
-      const kindClash = action.local?.kind !== action.remote?.kind;
-      if (kindClash && fileSide !== writable) {
-        skipped.push({
-          path: action.path,
-          reason: `Direction=${direction}: a kind clash whose directory is on the ${writable} ` +
-            `side is left alone`,
-        });
-        continue;
-      }
-      // The writable side takes the other side's version; its own one becomes a conflict copy.
-      const winner = kindClash ? OTHER[fileSide] : OTHER[writable];
-      out.push({
-        ...action,
-        winner,
-        onlySide: writable,
-        reason: `Direction=${direction}: ${
-          kindClash ? "the directory" : `the ${winner} version`
-        } keeps the name, the ${writable} one becomes a conflict copy on the ${writable} side`,
-      });
-    } else {
-      skipped.push({
-        path: action.path,
-        reason: `Direction=${direction}: the ${side} side is not written (${action.reason})`,
-      });
-    }
-  }
-  return out;
-}
-
-/** Skips actions that would write a name the server must not receive (see `names.ts`). */
-function refuseBadRemoteNames(
-  actions: Action[],
-  skipped: Array<{ path: string; reason: string }>,
-): Action[] {
-  return actions.filter((action) => {
-    if (writtenSide(action) === "local" || writtenSide(action) === "none") return true;
-    const reason = checkRelativePath(action.path);
-    if (reason === undefined) return true;
-    skipped.push({ path: action.path, reason: `not written on the server: ${reason}` });
-    return false;
-  });
-}
-
-/**
- * Keeps a directory on a side while anything stays in it there, and makes the directories
- * that transfers need (on the side they write).
- */
-function fixDirectories(
-  actions: Action[],
-  options: { listing: Record<Side, Listing>; skipped: Array<{ path: string; reason: string }> },
-): Action[] {
-  const { listing, skipped } = options;
-  const deleted: Record<Side, Set<string>> = { local: new Set(), remote: new Set() };
-  const created: Array<[Side, string]> = [];
-  for (const action of actions) {
-    if (action.type === "deleteLocal") deleted.local.add(action.path);
-    if (action.type === "deleteRemote") deleted.remote.add(action.path);
-    created.push(...createdPaths(action));
-  }
-  // A directory is occupied on a side when something stays or arrives under it there.
-  const occupied: Record<Side, Set<string>> = { local: new Set(), remote: new Set() };
-  for (const side of ["local", "remote"] as const) {
-    for (const path of listing[side].keys()) {
-      if (deleted[side].has(path)) continue;
-      for (const a of ancestors(path)) occupied[side].add(a);
-    }
-  }
-  for (const [side, path] of created) for (const a of ancestors(path)) occupied[side].add(a);
-
-  const out: Action[] = [];
-  for (const action of actions) {
-    if (
-      (action.type === "deleteLocal" || action.type === "deleteRemote") &&
-      action.kind === "dir"
-    ) {
-      const side: Side = action.type === "deleteLocal" ? "local" : "remote";
-      if (occupied[side].has(action.path)) {
-        skipped.push({
-          path: action.path,
-          reason: `directory not deleted on the ${side} side: something in it stays (a change ` +
-            `beats a delete)`,
-        });
-        continue;
-      }
-    }
-    out.push(action);
-  }
-
-  // Parents that a creation needs and that are neither listed nor made by the plan.
-  const made: Record<Side, Set<string>> = { local: new Set(), remote: new Set() };
-  for (const action of out) {
-    if (action.type === "mkdirLocal") made.local.add(action.path);
-    if (action.type === "mkdirRemote") made.remote.add(action.path);
-  }
-  for (const [side, path] of created) {
-    for (const a of ancestors(path)) {
-      if (listing[side].get(a)?.kind === "dir" || made[side].has(a)) continue;
-      made[side].add(a);
-      const entry: { path: string; local?: Entry; remote?: Entry } = { path: a };
-      const l = listing.local.get(a);
-      const r = listing.remote.get(a);
-      if (l !== undefined) entry.local = l;
-      if (r !== undefined) entry.remote = r;
-      out.push({
-        type: side === "local" ? "mkdirLocal" : "mkdirRemote",
-        ...entry,
-        reason: `directory needed on the ${side} side for "${path}"`,
-      });
-    }
-  }
-  // A parent made here replaces that path's own deletion on the other side, if any.
-  return out.filter((action) => {
-    if (action.type === "deleteRemote" && made.local.has(action.path)) return false;
-    if (action.type === "deleteLocal" && made.remote.has(action.path)) return false;
-    return true;
-  });
+  return { actions: final, deletes, conflicts, skipped, warnings };
 }

@@ -111,7 +111,7 @@ function execute(actions: Action[], trees: Record<Side, Tree>, trash: string[]):
     const r = trees.remote.get(path);
     return { path, row: l && r ? row(path, l, r) : null };
   };
-  for (const action of actions) {
+  const run = (action: Action): void => {
     switch (action.type) {
       case "upload":
       case "download": {
@@ -133,6 +133,11 @@ function execute(actions: Action[], trees: Record<Side, Tree>, trash: string[]):
       case "mkdirLocal":
       case "mkdirRemote": {
         const tree = action.type === "mkdirLocal" ? trees.local : trees.remote;
+        const old = tree.get(action.path);
+        if (action.replaceFile && old?.kind === "file") {
+          if (action.type === "mkdirLocal") trash.push(old.content);
+          tree.delete(action.path);
+        }
         if (!parentsExist(tree, action.path)) fail(action, `no parent for ${action.path}`);
         else if (tree.has(action.path)) fail(action, `${action.path} exists`);
         else {
@@ -175,8 +180,27 @@ function execute(actions: Action[], trees: Record<Side, Tree>, trash: string[]):
         }
         break;
       }
+      case "compare": {
+        const l = trees.local.get(action.path)!;
+        const r = trees.remote.get(action.path)!;
+        if (l.content !== r.content) {
+          run(action.ifDifferent);
+          break;
+        }
+        // Equal: the older mtime on both sides (on the writable one only, with Direction).
+        const older = Math.min(l.mtimeMs, r.mtimeMs);
+        if (action.onlySide !== "remote") trees.local.set(action.path, { ...l, mtimeMs: older });
+        if (action.onlySide !== "local") trees.remote.set(action.path, { ...r, mtimeMs: older });
+        ok(action, [rowOf(action.path)]);
+        break;
+      }
+      case "renameLocal":
+      case "renameRemote":
+        fail(action, "no folding in this model");
+        break;
     }
-  }
+  };
+  for (const action of actions) run(action);
   return results;
 }
 

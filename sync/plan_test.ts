@@ -1,112 +1,20 @@
 import assert from "node:assert/strict";
-import { type Direction, plan } from "./plan.ts";
-import type { Action, Baseline, BaselineRow, Entry, Listing, Plan } from "./types.ts";
-
-const NOW = new Date("2026-11-25T14:05:01Z");
-const STAMP = "20261125T140501";
-const T0 = Date.parse("2026-11-20T10:00:00Z");
-const HOUR = 3_600_000;
-/** The remote clock is 3 hours off: local and remote times are never compared for change. */
-const SKEW = 3 * HOUR;
-
-interface EntryOptions {
-  t?: number;
-  size?: number;
-}
-
-/** A local file (1 ms precision). */
-function lf(path: string, options: EntryOptions = {}): Entry {
-  const t = options.t ?? T0;
-  return {
-    path,
-    kind: "file",
-    size: options.size ?? 10,
-    mtimeMs: t,
-    mtimePrecisionMs: 1,
-    rawTime: "",
-  };
-}
-
-/** A remote file (MLSD, 1 s precision); `t` is the local-clock time, skewed unless `exact`. */
-function rf(path: string, options: EntryOptions & { exact?: boolean } = {}): Entry {
-  const t = (options.t ?? T0) + (options.exact ? 0 : SKEW);
-  return {
-    path,
-    kind: "file",
-    size: options.size ?? 10,
-    mtimeMs: Math.floor(t / 1000) * 1000,
-    mtimePrecisionMs: 1000,
-    rawTime: "x",
-  };
-}
-
-function ld(path: string): Entry {
-  return { ...lf(path), kind: "dir", size: 0 };
-}
-
-function rd(path: string): Entry {
-  return { ...rf(path), kind: "dir", size: 0 };
-}
-
-function listing(entries: Entry[]): Listing {
-  return new Map(entries.map((entry) => [entry.path, entry]));
-}
-
-/** Baseline rows as synced at T0 (files) or directories (paths ending in "/"). */
-function baseline(paths: string[]): Baseline {
-  return new Map(paths.map((spec): [string, BaselineRow] => {
-    const isDir = spec.endsWith("/");
-    const path = isDir ? spec.slice(0, -1) : spec;
-    const local = isDir ? ld(path) : lf(path);
-    const remote = isDir ? rd(path) : rf(path);
-    return [path, { path, kind: local.kind, local, remote }];
-  }));
-}
-
-/** One line per action, for readable expectations. */
-function describe(action: Action): string {
-  switch (action.type) {
-    case "keepBoth":
-      return `keepBoth ${action.path} winner=${action.winner} loser=${action.loserPath}` +
-        (action.onlySide === undefined ? "" : ` only=${action.onlySide}`);
-    case "deleteLocal":
-    case "deleteRemote":
-      return `${action.type} ${action.kind} ${action.path}`;
-    default:
-      return `${action.type} ${action.path}`;
-  }
-}
-
-interface Row {
-  name: string;
-  local: Entry[];
-  remote: Entry[];
-  baseline: string[];
-  direction?: Direction;
-  expected: string[];
-  skipped?: string[];
-}
-
-function run(row: Omit<Row, "expected">): Plan {
-  return plan(
-    { local: listing(row.local), remote: listing(row.remote) },
-    baseline(row.baseline),
-    { direction: row.direction ?? "both", now: NOW },
-  );
-}
-
-async function table(t: Deno.TestContext, rows: Row[]): Promise<void> {
-  for (const row of rows) {
-    await t.step(row.name, () => {
-      const result = run(row);
-      assert.deepEqual(result.actions.map(describe), row.expected);
-      for (const action of result.actions) assert.ok(action.reason.length > 0, describe(action));
-      if (row.skipped !== undefined) {
-        assert.deepEqual(result.skipped?.map((s) => s.path), row.skipped);
-      }
-    });
-  }
-}
+import { plan } from "./plan.ts";
+import {
+  baseline,
+  describe,
+  HOUR,
+  ld,
+  lf,
+  listing,
+  NOW,
+  rd,
+  rf,
+  run,
+  STAMP,
+  T0,
+  table,
+} from "../tests/support/plan_table.ts";
 
 const MODIFIED = { t: T0 + HOUR, size: 11 };
 
@@ -131,14 +39,15 @@ Deno.test("plan() follows the decision table, one row per line", async (t) => {
       local: [lf("a.txt", MODIFIED), lf("new.txt")],
       remote: [rf("a.txt")],
       baseline: ["a.txt"],
-      expected: ["upload a.txt", "upload new.txt"],
+      // The remote a.txt is replaced only once proved to be still the baseline's version.
+      expected: ["upload a.txt (proved)", "upload new.txt"],
     },
     {
       name: "deleted | unchanged | delete remote",
       local: [],
       remote: [rf("a.txt")],
       baseline: ["a.txt"],
-      expected: ["deleteRemote file a.txt"],
+      expected: ["deleteRemote file a.txt (proved)"],
     },
     {
       name: "deleted | deleted | forget",
@@ -211,24 +120,23 @@ Deno.test("plan() on a first sync: a union, nothing deleted", async (t) => {
       expected: ["adopt a.txt"],
     },
     {
-      name: "same size but no usable remote time: keep both",
+      name: "same size but no usable remote time: compared, both kept if different",
       local: [lf("a.txt", { t: 0 })],
       remote: [{
         ...rf("a.txt", { t: 0, exact: true }),
         mtimePrecisionMs: Number.MAX_SAFE_INTEGER,
       }],
       baseline: [],
-      expected: [`keepBoth a.txt winner=local loser=a.conflict-${STAMP}-remote.txt`],
+      expected: [
+        `compare a.txt else keepBoth a.txt winner=local loser=a.conflict-${STAMP}-remote.txt`,
+      ],
     },
     {
-      name: "same size, different times: keep both, equal times: local wins",
-      local: [lf("a.txt", { t: T0 + 5000 }), lf("b.txt", { size: 1 })],
-      remote: [rf("a.txt", { t: T0, exact: true }), rf("b.txt", { size: 2, exact: true })],
+      name: "different sizes: keep both; equal times: local wins",
+      local: [lf("b.txt", { size: 1 })],
+      remote: [rf("b.txt", { size: 2, exact: true })],
       baseline: [],
-      expected: [
-        `keepBoth a.txt winner=local loser=a.conflict-${STAMP}-remote.txt`,
-        `keepBoth b.txt winner=local loser=b.conflict-${STAMP}-remote.txt`,
-      ],
+      expected: [`keepBoth b.txt winner=local loser=b.conflict-${STAMP}-remote.txt`],
     },
     {
       name: "directories on both sides are adopted, one side only are made",
@@ -276,7 +184,7 @@ Deno.test("plan() applies Direction after planning", async (t) => {
       remote: [rf("a.txt")],
       baseline: ["a.txt"],
       direction: "upload",
-      expected: ["deleteRemote file a.txt"],
+      expected: ["deleteRemote file a.txt (proved)"],
     },
     {
       name: "upload: a conflict keeps the local version, the remote one as a remote copy",
@@ -330,7 +238,7 @@ Deno.test("plan() handles directories", async (t) => {
       local: [],
       remote: [rd("d"), rf("d/old.txt"), rf("d/new.txt")],
       baseline: ["d/", "d/old.txt"],
-      expected: ["mkdirLocal d", "download d/new.txt", "deleteRemote file d/old.txt"],
+      expected: ["mkdirLocal d", "download d/new.txt", "deleteRemote file d/old.txt (proved)"],
       skipped: ["d"],
     },
     {
@@ -408,9 +316,9 @@ Deno.test("plan() settles a kind clash with nothing lost", async (t) => {
       skipped: ["x/y.txt"],
     },
     {
-      name: "a local directory, a remote file (replacing a synced file)",
+      name: "a local directory, a remote file changed too (both sides changed)",
       local: [ld("x.d")],
-      remote: [rf("x.d")],
+      remote: [rf("x.d", MODIFIED)],
       baseline: ["x.d"],
       expected: [`keepBoth x.d winner=local loser=x.conflict-${STAMP}-remote.d`],
     },
@@ -452,7 +360,7 @@ Deno.test("plan() counts deletions and conflicts, and sorts its actions", () => 
     `keepBoth c.txt winner=remote loser=c.conflict-${STAMP}-local.txt`,
     "forget r1.txt",
     "forget r2.txt",
-    "deleteRemote file z/gone.txt",
+    "deleteRemote file z/gone.txt (proved)",
     "deleteRemote dir z",
   ]);
   // Every action carries the entries as listed.

@@ -1,101 +1,52 @@
 /**
- * Lists Remote_dir with a parallel breadth-first walk over the pool's connections (MLSD or LIST,
- * as the FTP layer chooses). Refused names, symlinks and special entries are skipped with a
- * warning; ftp-clone's temporary files are invisible; Exclude applies.
- *
- * Timestamps on LIST-only servers (vsftpd). A LIST time has minute precision (`Nov 25 10:05`,
- * recent files) or day precision (`Nov 25 2025`, older than about six months), in the server's
- * unknown time zone. The lister asks MDTM (UTC, 1 s) only where LIST is ambiguous, so that an
- * unchanged tree costs no MDTM at all in steady state:
- * - a file whose size and LIST time text are those stored in the baseline is unchanged, and the
- *   baseline's entry is returned as is, UNLESS the baseline's remote half was observed before the
- *   end of the file's mtime minute (+ {@linkcode SKEW_MARGIN_MS} for clock skew): only then could
- *   a rewrite within that same minute, with the same size, hide behind the same text, so MDTM;
- * - a file whose LIST time switched from the minute form to the year form (it aged), with the
- *   same size and a date within two days of the baseline's, is unchanged (no MDTM);
- * - after our own upload the baseline has MDTM's exact time and no text: a LIST minute equal to
- *   that time's minute (LIST read as UTC) counts as the same text (the text is then stored);
- * - a new file, or one whose size or minute-form text changed, gets MDTM when its listed
- *   minute is within the last day (+ margin; a LIST time zone is at most 14 h off UTC): it is
- *   about to be transferred anyway, and its exact time lets the rule above catch a rewrite in
- *   the same minute later; older minute-form and year-form times are taken as listed (any
- *   rewrite from now on shows another time).
- * When MDTM shows an ambiguous file unchanged, `onRefresh` reports it so that the caller can
- * store the new "seen" time and text, and the next pass needs no MDTM for it.
+ * Lists one remote directory for the walk (`walk.ts`): MLSD or LIST as the FTP layer chooses,
+ * then each file's time read as `remote_times.ts` decides, MDTMs in batches over the pool's
+ * connections. Refused names, symlinks and special entries are skipped with a warning;
+ * ftp-clone's temporary files are invisible; Exclude applies.
  * @module
  */
 import { meaningOf, type RemoteEntry, type RemoteFsPool } from "./ftp/mod.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { isTemporaryName } from "./exclude.ts";
 import { checkRemoteName } from "./names.ts";
-import type { RemoteRefresh } from "./baseline_store.ts";
-import type { Baseline, Entry, Listing } from "./types.ts";
+import type { RemoteRefresh, StoredRow } from "./baseline_store.ts";
+import {
+  decideTime,
+  type ServerClock,
+  UNMEASURED_SKEW_MARGIN_MS,
+  withExactTime,
+} from "./remote_times.ts";
+import type { Entry } from "./types.ts";
 
-/** Margin for the server's clock being behind ours (ms). */
-export const SKEW_MARGIN_MS = 10 * 60_000;
-
-const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** MDTMs asked in one task (one connection, sequentially). */
 const MDTM_BATCH = 32;
 
-/** Options of {@linkcode listRemote}. */
-export interface ListRemoteOptions {
+/** Options of {@linkcode RemoteDirLister}. */
+export interface RemoteListerOptions {
+  /** Absolute from the login root. */
+  rootDir: string;
   exclude: ExcludeFn;
   onWarning: (message: string) => void;
   /** Told about each of our temporary files found, with its listed mtime (ms, undefined if none). */
   onTemporary?: (path: string, mtimeMs: number | undefined) => void;
-  /** The baseline, to avoid MDTM on unchanged LIST entries. */
-  baseline?: Baseline;
   /** The time of the pass (read once). */
   now: Date;
-  /** Per path: when its baseline remote half was last observed (ms since epoch, our clock). */
-  remoteSeenMs?: ReadonlyMap<string, number>;
-  /** Told about unchanged entries whose seen time and text should be refreshed. */
+  /** The server's clock (skew and its margin). @default {no skew, the unmeasured margin} */
+  clock: ServerClock;
+  /** The rolling verification's period (ms); undefined: none. */
+  verifyEveryMs?: number;
+  /** Told about unchanged entries whose seen time, text (and exact time) should be stored. */
   onRefresh?: (refresh: RemoteRefresh) => void;
+  /** Told about each MDTM sent (`verify`: one of the rolling verification). */
+  onMdtm?: (reason: "mdtm" | "verify") => void;
   signal?: AbortSignal;
 }
 
-/** What to do with a listed remote file, before any MDTM. */
-export type TimeDecision = "keepBaseline" | "refreshBaseline" | "mdtm" | "asListed";
-
-/**
- * Decides how to read a listed file's time (pure; see the module doc). `seenMs` is when the
- * baseline's remote half was observed; `nowMs` is the time of the pass.
- */
-export function decideTime(
-  listed: RemoteEntry,
-  base: Entry | undefined,
-  seenMs: number | undefined,
-  nowMs: number,
-): TimeDecision {
-  if (listed.mtimeMs === undefined) return "mdtm";
-  if (listed.mtimePrecisionMs <= 1000) return "asListed";
-  const yearForm = listed.mtimePrecisionMs >= DAY_MS;
-  if (base !== undefined && base.kind === "file" && base.size === listed.size) {
-    const sameText = listed.rawTime !== "" && base.rawTime === listed.rawTime;
-    // After our own upload the baseline holds MDTM's exact time and no text: a LIST minute
-    // (read as UTC) equal to that time's minute counts as the same text (else: MDTM).
-    const uploadedMatch = base.rawTime === "" && !yearForm && base.mtimePrecisionMs <= 1000 &&
-      Math.floor(base.mtimeMs / MINUTE_MS) * MINUTE_MS === listed.mtimeMs;
-    if (sameText || uploadedMatch) {
-      if (!yearForm) {
-        const minuteEnd = base.mtimePrecisionMs <= 1000
-          ? Math.floor(base.mtimeMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS
-          : base.mtimeMs + base.mtimePrecisionMs;
-        if ((seenMs ?? 0) < minuteEnd + SKEW_MARGIN_MS) return "mdtm";
-      }
-      return sameText ? "keepBaseline" : "refreshBaseline";
-    }
-    if (yearForm && Math.abs(listed.mtimeMs - base.mtimeMs) <= 2 * DAY_MS) {
-      return "refreshBaseline";
-    }
-  }
-  if (yearForm) return "asListed";
-  // A minute over a day old, whatever the server's time zone (at most 14 h off UTC): any
-  // rewrite from now on shows another minute, so the listed value is enough.
-  if (listed.mtimeMs < nowMs - DAY_MS - SKEW_MARGIN_MS) return "asListed";
-  return "mdtm";
+/** The absolute remote path of a relative one under `rootDir`. */
+export function remotePath(rootDir: string, relPath: string): string {
+  if (relPath === "") return rootDir;
+  return rootDir === "/" ? `/${relPath}` : `${rootDir}/${relPath}`;
 }
 
 function entryFrom(path: string, listed: RemoteEntry): Entry {
@@ -109,56 +60,50 @@ function entryFrom(path: string, listed: RemoteEntry): Entry {
   };
 }
 
-/** The absolute remote path of a relative one under `rootDir`. */
-export function remotePath(rootDir: string, relPath: string): string {
-  if (relPath === "") return rootDir;
-  return rootDir === "/" ? `/${relPath}` : `${rootDir}/${relPath}`;
-}
-
-type Task =
-  | { type: "list"; dir: string }
-  | { type: "mdtm"; items: { path: string; listed: RemoteEntry }[] };
-
 function isTransient(error: unknown): boolean {
   return (error as { transient?: unknown }).transient === true;
 }
 
-/**
- * Lists `rootDir` (absolute from the login root) recursively. Throws when it, or a directory
- * below it, cannot be listed (after one retry on a fresh connection for transient errors).
- */
-export async function listRemote(
-  pool: RemoteFsPool,
-  rootDir: string,
-  options: ListRemoteOptions,
-): Promise<Listing> {
-  const listing = new Map<string, Entry>();
-  const tasks: Task[] = [{ type: "list", dir: "" }];
-  let active = 0;
-  let failure: unknown;
-  let mdtmSupported = true;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+/** A directory the server refused to list as not found: skipped, its subtree unknown. */
+export const UNLISTABLE = Symbol("unlistable");
 
-  const withRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
+/** Lists remote directories one at a time, sharing what it learns (MDTM support) across them. */
+export class RemoteDirLister {
+  #pool: RemoteFsPool;
+  #options: RemoteListerOptions;
+  #mdtmSupported = true;
+
+  constructor(pool: RemoteFsPool, options: RemoteListerOptions) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (!isTransient(error) || options.signal?.aborted) throw error;
+      if (!isTransient(error) || this.#options.signal?.aborted) throw error;
       return await fn(); // the pool has replaced a broken connection
     }
-  };
+  }
 
-  const runList = async (dir: string): Promise<void> => {
-    const abs = remotePath(rootDir, dir);
-    let entries: RemoteEntry[];
+  /**
+   * The entries of `dir` (relative; "" is Remote_dir) with their times read. `rows` are the
+   * baseline's rows of that directory by path. Throws when the directory cannot be listed (after
+   * one retry on a fresh connection for transient errors), except a directory below the root that
+   * the server says does not exist (a name LIST cannot carry, such as one with a newline, or one
+   * deleted since its parent was listed): {@linkcode UNLISTABLE}, with a warning.
+   */
+  async list(
+    dir: string,
+    rows: ReadonlyMap<string, StoredRow>,
+  ): Promise<Entry[] | typeof UNLISTABLE> {
+    const options = this.#options;
+    const abs = remotePath(options.rootDir, dir);
+    let listedEntries: RemoteEntry[];
     try {
-      entries = await withRetry(() =>
-        pool.use(
+      listedEntries = await this.#withRetry(() =>
+        this.#pool.use(
           (remote) =>
             remote.list(abs, {
               onRefused: (name, reason) =>
@@ -171,17 +116,27 @@ export async function listRemote(
         )
       );
     } catch (error) {
+      if (dir !== "" && meaningOf(error) === "notFound" && !options.signal?.aborted) {
+        options.onWarning(
+          `Cannot list the remote directory ${JSON.stringify(abs)} (${
+            (error as Error).message
+          }): skipped this pass; nothing under it is deleted on either side (a name that a ` +
+            "listing cannot carry, such as one with a newline, must be renamed on the server)",
+        );
+        return UNLISTABLE;
+      }
       const what = dir === "" ? "Remote_dir" : "the remote directory";
       throw new Error(`Cannot list ${what} "${abs}": ${(error as Error).message}`, {
         cause: error,
       });
     }
-    let batch: { path: string; listed: RemoteEntry }[] = [];
-    for (const listed of entries) {
+    const out: Entry[] = [];
+    const asked: { path: string; listed: RemoteEntry; reason: "mdtm" | "verify" }[] = [];
+    const nowMs = options.now.getTime();
+    for (const listed of listedEntries) {
+      const path = dir === "" ? listed.name : `${dir}/${listed.name}`;
       if (isTemporaryName(listed.name)) {
-        if (listed.kind === "file") {
-          options.onTemporary?.(dir === "" ? listed.name : `${dir}/${listed.name}`, listed.mtimeMs);
-        }
+        if (listed.kind === "file") options.onTemporary?.(path, listed.mtimeMs);
         continue;
       }
       const refusal = checkRemoteName(listed.name);
@@ -192,71 +147,86 @@ export async function listRemote(
         );
         continue;
       }
-      const path = dir === "" ? listed.name : `${dir}/${listed.name}`;
       if (listed.kind === "symlink") {
-        options.onWarning(`Skipped the remote symbolic link "${remotePath(rootDir, path)}"`);
+        options.onWarning(
+          `Skipped the remote symbolic link "${remotePath(options.rootDir, path)}"`,
+        );
         continue;
       }
       if (listed.kind === "other") {
-        options.onWarning(`Skipped "${remotePath(rootDir, path)}": not a file or directory`);
+        options.onWarning(
+          `Skipped "${remotePath(options.rootDir, path)}": not a file or directory`,
+        );
         continue;
       }
       if (options.exclude(path, listed.kind)) continue;
       if (listed.kind === "dir") {
-        listing.set(path, entryFrom(path, listed));
-        tasks.push({ type: "list", dir: path });
+        out.push(entryFrom(path, listed));
         continue;
       }
-      const base = options.baseline?.get(path)?.remote;
-      const decision = decideTime(
-        listed,
-        base,
-        options.remoteSeenMs?.get(path),
-        options.now.getTime(),
-      );
+      const stored = rows.get(path);
+      const base = stored === undefined ? undefined : {
+        entry: stored.row.remote,
+        seenMs: stored.seenMs,
+        verifiedMs: stored.verifiedMs,
+      };
+      const decision = decideTime(listed, path, base, {
+        nowMs,
+        clock: options.clock,
+        ...(options.verifyEveryMs === undefined ? {} : { verifyEveryMs: options.verifyEveryMs }),
+      });
       if (decision === "keepBaseline") {
-        listing.set(path, base!);
+        out.push(base!.entry);
       } else if (decision === "refreshBaseline") {
-        listing.set(path, base!);
+        out.push(base!.entry);
         options.onRefresh?.({ path, rawTime: listed.rawTime });
-      } else if (decision === "mdtm" && mdtmSupported) {
-        batch.push({ path, listed });
-        if (batch.length >= MDTM_BATCH) {
-          tasks.push({ type: "mdtm", items: batch });
-          batch = [];
-        }
+      } else if ((decision === "mdtm" || decision === "verify") && this.#mdtmSupported) {
+        asked.push({ path, listed, reason: decision });
+      } else if (decision === "verify") {
+        out.push(base!.entry); // no MDTM on this server: nothing more can be learned
       } else {
-        listing.set(path, entryFrom(path, listed));
+        out.push(entryFrom(path, listed));
       }
     }
-    if (batch.length > 0) tasks.push({ type: "mdtm", items: batch });
-  };
+    const batches: (typeof asked)[] = [];
+    for (let i = 0; i < asked.length; i += MDTM_BATCH) batches.push(asked.slice(i, i + MDTM_BATCH));
+    const resolved = await Promise.all(batches.map((batch) => this.#mdtm(batch, rows)));
+    for (const entries of resolved) out.push(...entries);
+    return out;
+  }
 
-  const runMdtm = async (items: { path: string; listed: RemoteEntry }[]): Promise<void> => {
-    const times = await withRetry(() =>
-      pool.use(async (remote) => {
+  /** Reads the exact times of a batch on one connection and resolves each file's entry. */
+  async #mdtm(
+    items: { path: string; listed: RemoteEntry; reason: "mdtm" | "verify" }[],
+    rows: ReadonlyMap<string, StoredRow>,
+  ): Promise<Entry[]> {
+    const options = this.#options;
+    const times = await this.#withRetry(() =>
+      this.#pool.use(async (remote) => {
         const out: (number | "missing" | "unsupported")[] = [];
-        for (const { path } of items) {
-          if (!mdtmSupported) {
+        for (const { path, reason } of items) {
+          if (!this.#mdtmSupported) {
             out.push("unsupported");
             continue;
           }
           try {
-            out.push(await remote.mtime(remotePath(rootDir, path)));
+            options.onMdtm?.(reason);
+            out.push(await remote.mtime(remotePath(options.rootDir, path)));
           } catch (error) {
             if (meaningOf(error) === "unsupported") {
-              mdtmSupported = false;
+              this.#mdtmSupported = false;
               out.push("unsupported");
             } else if (meaningOf(error) === "notFound") {
               out.push("missing"); // deleted while listing
-            } else if ((error as { transient?: unknown }).transient === true) {
+            } else if (isTransient(error)) {
               throw error; // a lost connection: the whole batch is retried on a fresh one
             } else {
               // One unreadable reply (a bad date...) must not fail the section on every pass:
               // that file is taken as listed.
               options.onWarning(
-                `Cannot read the modification time of "${remotePath(rootDir, path)}" ` +
-                  `(${(error as Error).message}); using the listing's time`,
+                `Cannot read the modification time of "${remotePath(options.rootDir, path)}" (${
+                  (error as Error).message
+                }); using the listing's time`,
               );
               out.push("unsupported");
             }
@@ -265,63 +235,54 @@ export async function listRemote(
         return out;
       }, options.signal)
     );
-    items.forEach(({ path, listed }, i) => {
+    const out: Entry[] = [];
+    items.forEach(({ path, listed, reason }, i) => {
       const time = times[i];
+      const base = rows.get(path)?.row.remote;
       if (time === "missing") return;
       if (time === "unsupported" || time === undefined) {
-        listing.set(path, entryFrom(path, listed));
+        // A verification that cannot be made leaves the file as the listing showed it.
+        out.push(reason === "verify" && base !== undefined ? base : entryFrom(path, listed));
         return;
       }
-      const base = options.baseline?.get(path)?.remote;
-      if (
-        base !== undefined && base.kind === "file" && base.size === listed.size &&
-        base.mtimePrecisionMs <= 1000 && Math.abs(base.mtimeMs - time) < 1000
-      ) {
-        listing.set(path, base);
-        options.onRefresh?.({ path, rawTime: listed.rawTime });
-        return;
+      const outcome = withExactTime(path, listed, base, time);
+      if (outcome.kind === "unchanged") {
+        options.onRefresh?.({ path, rawTime: listed.rawTime, exactMtimeMs: outcome.exactMtimeMs });
       }
-      listing.set(path, {
-        path,
-        kind: "file",
-        size: listed.size,
-        mtimeMs: time,
-        mtimePrecisionMs: 1000,
-        rawTime: listed.rawTime,
-      });
+      out.push(outcome.entry);
     });
-  };
+    return out;
+  }
+}
 
-  const worker = async (): Promise<void> => {
-    while (failure === undefined) {
-      const task = tasks.shift();
-      if (task === undefined) {
-        if (active === 0) return;
-        await new Promise<void>((resolve) => {
-          const previous = wake;
-          wake = () => {
-            previous?.();
-            resolve();
-          };
-        });
-        continue;
-      }
-      active++;
-      try {
-        if (task.type === "list") await runList(task.dir);
-        else await runMdtm(task.items);
-      } catch (error) {
-        failure ??= error;
-      } finally {
-        active--;
-        notify();
-      }
+/** Options of {@linkcode listRemote}. */
+export type ListRemoteOptions = Omit<RemoteListerOptions, "rootDir" | "clock"> & {
+  clock?: ServerClock;
+};
+
+/**
+ * Lists `rootDir` recursively into one map, without a baseline (tools and tests; a pass walks
+ * with `walk.ts`). Directories that cannot be listed as not found are left out, with a warning.
+ */
+export async function listRemote(
+  pool: RemoteFsPool,
+  rootDir: string,
+  options: ListRemoteOptions,
+): Promise<Map<string, Entry>> {
+  const lister = new RemoteDirLister(pool, {
+    clock: { skewMs: 0, marginMs: UNMEASURED_SKEW_MARGIN_MS },
+    ...options,
+    rootDir,
+  });
+  const listing = new Map<string, Entry>();
+  const pending = [""];
+  while (pending.length > 0) {
+    const listed = await lister.list(pending.pop()!, new Map());
+    if (listed === UNLISTABLE) continue;
+    for (const entry of listed) {
+      listing.set(entry.path, entry);
+      if (entry.kind === "dir") pending.push(entry.path);
     }
-  };
-
-  const workers = Math.max(1, pool.size);
-  await Promise.all(Array.from({ length: workers }, () => worker()));
-  if (failure !== undefined) throw failure;
-  options.signal?.throwIfAborted();
+  }
   return listing;
 }

@@ -1,8 +1,8 @@
 /**
- * The MaxDelete guard, checked before anything is touched (DESIGN.md §2.6).
+ * The MaxDelete guard, checked before anything is touched (docs/design.md, invariant 6).
  * @module
  */
-import type { Baseline, Plan, Side } from "./types.ts";
+import type { Plan, Side } from "./types.ts";
 
 const OTHER: Record<Side, Side> = { local: "remote", remote: "local" };
 
@@ -25,19 +25,31 @@ export type SafetyVerdict =
 
 /**
  * Aborts a pass whose plan would delete more than `maxDeletePercent` of the files a side had at
- * the last pass (the baseline's files; exactly MaxDelete percent is still allowed). A root that
- * lists empty while the baseline holds files counts as the other side losing all of them. An
- * empty baseline never aborts (a first sync deletes nothing). The local side is checked first.
+ * the last pass (the baseline rows whose half on that side is a file; exactly MaxDelete percent
+ * is still allowed). A root that lists empty while the baseline holds files counts as the other
+ * side losing all of them. An empty baseline never aborts (a first sync deletes nothing). The
+ * local side is checked first. `baselineFiles` (a count over the whole baseline on disk) is
+ * called only when the plan deletes something or a root lists empty.
  */
-export function checkSafety(plan: Plan, baseline: Baseline, options: SafetyOptions): SafetyVerdict {
-  let files = 0;
-  for (const row of baseline.values()) if (row.kind === "file") files++;
-  if (files === 0) return { ok: true };
+export function checkSafety(
+  plan: Plan,
+  baselineFiles: () => Record<Side, number>,
+  options: SafetyOptions,
+): SafetyVerdict {
   const deletes: Record<Side, number> = { ...plan.deletes };
-  if (options.remoteListingEmpty) deletes.local = Math.max(deletes.local, files);
-  if (options.localListingEmpty) deletes.remote = Math.max(deletes.remote, files);
+  if (
+    deletes.local === 0 && deletes.remote === 0 && !options.localListingEmpty &&
+    !options.remoteListingEmpty
+  ) {
+    return { ok: true };
+  }
+  const counts = baselineFiles();
+  if (options.remoteListingEmpty) deletes.local = Math.max(deletes.local, counts.local);
+  if (options.localListingEmpty) deletes.remote = Math.max(deletes.remote, counts.remote);
   for (const side of ["local", "remote"] as const) {
     const count = deletes[side];
+    const files = counts[side];
+    if (files === 0) continue;
     // Integers on both sides of the comparison: no rounding at exactly MaxDelete percent.
     if (count * 100 > options.maxDeletePercent * files) {
       const emptyRoot = side === "local" ? options.remoteListingEmpty : options.localListingEmpty;

@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { checkSafety } from "./safety.ts";
-import type { Baseline, BaselineRow, Entry, Plan } from "./types.ts";
+import type { Plan, Side } from "./types.ts";
 
-function entry(path: string, kind: "file" | "dir" = "file"): Entry {
-  return { path, kind, size: 1, mtimeMs: 0, mtimePrecisionMs: 1, rawTime: "" };
-}
-
-/** A baseline of `files` files (and one directory, which never counts). */
-function baselineOf(files: number): Baseline {
-  const rows = new Map<string, BaselineRow>();
-  for (let i = 0; i < files; i++) {
-    const path = `f${i}`;
-    rows.set(path, { path, kind: "file", local: entry(path), remote: entry(path) });
-  }
-  if (files > 0) {
-    rows.set("d", { path: "d", kind: "dir", local: entry("d", "dir"), remote: entry("d", "dir") });
-  }
-  return rows;
+/** The file counts of a baseline of `files` files on each side. */
+function baselineOf(files: number): () => Record<Side, number> {
+  return () => ({ local: files, remote: files });
 }
 
 function planWith(local: number, remote: number): Plan {
@@ -108,4 +96,27 @@ Deno.test("checkSafety() never aborts with an empty baseline (first sync)", () =
     remoteListingEmpty: true,
   });
   assert.deepEqual(verdict, { ok: true });
+});
+
+Deno.test("checkSafety() counts each side's own files", () => {
+  // 10 local files, 100 remote ones (a kind changed since): 20 remote deletions are 20%.
+  const counts = () => ({ local: 10, remote: 100 });
+  assert.deepEqual(checkSafety(planWith(0, 20), counts, { maxDeletePercent: 50, ...NOT_EMPTY }), {
+    ok: true,
+  });
+  const verdict = checkSafety(planWith(6, 0), counts, { maxDeletePercent: 50, ...NOT_EMPTY });
+  assert.equal(verdict.ok, false);
+  if (!verdict.ok) assert.equal(verdict.files, 10);
+});
+
+Deno.test("checkSafety() counts the baseline only when something is deleted", () => {
+  let asked = 0;
+  const counts = () => {
+    asked++;
+    return { local: 10, remote: 10 };
+  };
+  checkSafety(planWith(0, 0), counts, { maxDeletePercent: 50, ...NOT_EMPTY });
+  assert.equal(asked, 0);
+  checkSafety(planWith(1, 0), counts, { maxDeletePercent: 50, ...NOT_EMPTY });
+  assert.equal(asked, 1);
 });

@@ -4,6 +4,10 @@
  * `folder.Serve`). The timer counts ServiceWait minutes from the start of the previous pass; a
  * failed pass is simply retried at the next tick. Passes of all sections share a semaphore of
  * ConcurrentSynchronisations slots.
+ *
+ * A failing section says so once ("is failing"), its repeated errors are held back by the
+ * service's `RepeatGate` (repeat_gate.ts) (told where each pass starts and ends), and one line says when
+ * it recovers.
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
@@ -18,6 +22,12 @@ export interface PassRequest {
   /** Aborts when the service (or this section) stops: the pass ends at a safe point. */
   signal: AbortSignal;
   onProgress: (progress: ExecuteProgress) => void;
+}
+
+/** Where each pass of a section starts and ends, for the service's repeated-error gate. */
+export interface PassMarks {
+  passStarted(section: string): void;
+  passEnded(section: string): void;
 }
 
 /** Runs one pass of a section (the service wraps `runPass` with a pool and the identifier). */
@@ -48,6 +58,8 @@ export interface SectionWorkerOptions extends WorkerSettings {
   purgeIntervalMs?: number;
   /** Watch batching. */
   debounce?: DebounceTiming & { graceMs?: number };
+  /** Told where each pass starts and ends (the service's `RepeatGate` (repeat_gate.ts)). */
+  marks?: PassMarks;
 }
 
 const DAY_MS = 86_400_000;
@@ -68,6 +80,9 @@ export class SectionWorker {
   #lastPurgeMs = Date.now();
   #wake: (() => void) | undefined;
   #running: Promise<void> | undefined;
+  /** Failed passes in a row, and when the first of them started (ms). */
+  #failedPasses = 0;
+  #failingSinceMs = 0;
 
   /** A worker for `options.section`; nothing runs before `run()`. */
   constructor(options: SectionWorkerOptions) {
@@ -172,6 +187,7 @@ export class SectionWorker {
     const startedMs = Date.now();
     this.#lastStartMs = startedMs;
     this.#watcher?.hold();
+    this.#options.marks?.passStarted(section.name);
     let latest: ExecuteProgress | undefined;
     const progressTimer = setInterval(() => {
       const seconds = Math.round((Date.now() - startedMs) / 1000);
@@ -201,32 +217,48 @@ export class SectionWorker {
       outcome instanceof Error ? new Set() : localWrites(outcome.plan.actions),
     );
     if (!(outcome instanceof Error)) this.#lastPurgeMs = Date.now();
-    this.#reportFailure(section, outcome);
+    // A thrown error is logged nowhere else; a failed pass logged each of its errors already
+    // (the executor per file, the pass for the rest), so they are not repeated here.
+    if (outcome instanceof Error) {
+      this.#log.error("Pass of section {section} failed: {error}", {
+        section: section.name,
+        error: outcome.message,
+      });
+    }
+    this.#options.marks?.passEnded(section.name);
+    this.#trackFailures(section, outcome, startedMs);
     this.#options.onOutcome?.(section, outcome);
   }
 
-  /** The error-level line of a failed pass, saying when it is retried. */
-  #reportFailure(section: SectionConfig, outcome: PassOutcome | Error): void {
-    const minutes = this.#settings.waitMinutes;
-    if (outcome instanceof Error) {
-      this.#log.error(
-        "Pass of section {section} failed: {error}; retrying in {minutes} min",
-        { section: section.name, error: outcome.message, minutes },
-      );
+  /** Says once that the section is failing, and once that it recovered. */
+  #trackFailures(section: SectionConfig, outcome: PassOutcome | Error, startedMs: number): void {
+    const stopped = this.#controller.signal.aborted;
+    const failed = outcome instanceof Error || (outcome.report.outcome !== "ok" && !stopped);
+    if (failed) {
+      if (this.#failedPasses === 0) {
+        this.#failingSinceMs = startedMs;
+        this.#log.warn(
+          "Section {section} is failing: it is retried every {minutes} min; an error that " +
+            "repeats is logged again after 1 h, then at growing intervals, and a line says when " +
+            "the section recovers",
+          { section: section.name, minutes: this.#settings.waitMinutes },
+        );
+      }
+      this.#failedPasses++;
       return;
     }
-    const { report } = outcome;
-    if (report.outcome !== "failed") return;
-    this.#log.error(
-      "Pass of section {section} failed with {count} error(s), the first: {first}; " +
-        "retrying in {minutes} min",
+    if (outcome instanceof Error || outcome.report.outcome !== "ok" || this.#failedPasses === 0) {
+      return;
+    }
+    this.#log.info(
+      "Section {section} recovered: pass ok after {count} failed pass(es) since {since}",
       {
         section: section.name,
-        count: report.errors.length,
-        first: report.errors[0] ?? "unknown",
-        minutes,
+        count: this.#failedPasses,
+        since: new Date(this.#failingSinceMs).toISOString().replace(/\.\d+Z$/, "Z"),
       },
     );
+    this.#failedPasses = 0;
   }
 
   async #purge(): Promise<void> {

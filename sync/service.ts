@@ -7,7 +7,11 @@
  * - SIGHUP: RELOADING=1, reload parametre.ini through the injected loader; a file with errors is
  *   refused (errors logged) and the running configuration stays; then READY=1.
  * - sd_notify: READY=1 once the configuration is loaded, STATUS= with the last passes, WATCHDOG=1
- *   when systemd asks for it.
+ *   when systemd asks for it (`WatchdogSec=`), from the main loop and only while the service is
+ *   healthy: the event loop runs (a blocked loop cannot ping), no reload has hung, every
+ *   section's loop is alive, and the service is not stopping. A hung pass is not its business:
+ *   the FTP layer's timeouts end it, and a long transfer is not a hang.
+ * - after each pass, MetricsFile (when set) is rewritten from the report store.
  * Effects come in through {@linkcode ServiceDeps}, so the loop is tested with fakes.
  * @module
  */
@@ -17,8 +21,9 @@ import type { RemoteFsPool } from "./ftp/mod.ts";
 import { type PassOptions, type PassOutcome, runPass } from "./pass.ts";
 import { createNotifier, type Notifier } from "./sd_notify.ts";
 import { Semaphore } from "./semaphore.ts";
-import { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
+import { type PassMarks, SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
 import { purgeTrash } from "./trash.ts";
+import { updateMetricsFile } from "./metrics_file.ts";
 
 /** What the loader found: a configuration, or the file's errors (formatted, one per line). */
 export type ServiceConfigLoad =
@@ -29,8 +34,19 @@ export type ServiceConfigLoad =
     warnings: string[];
     /** Formatted errors of sections left out because they are misconfigured. */
     skipped: string[];
+    /** The names of those sections. */
+    leftOut: string[];
   }
   | { ok: false; errors: string[] };
+
+/** What became of a reload: told to {@linkcode ServiceDeps.onReloaded}. */
+export interface ReloadAnswer {
+  ok: boolean;
+  /** Formatted errors when refused. */
+  errors: string[];
+  /** Sections running after the reload. */
+  sections: number;
+}
 
 /** The process signals the service reacts to; `on*` return a function that unregisters. */
 export interface ServiceSignals {
@@ -60,6 +76,12 @@ export interface ServiceDeps {
   stopGraceMs?: number;
   /** Worker tuning (progress lines, purge period, watch batching). */
   worker?: Pick<SectionWorkerOptions, "progressIntervalMs" | "purgeIntervalMs" | "debounce">;
+  /** Told where each pass starts and ends (the repeated-error gate of the log). */
+  marks?: PassMarks;
+  /** Told the outcome of each reload (`ftp-clone reload --pid` waits for it). */
+  onReloaded?: (answer: ReloadAnswer) => void;
+  /** A reload taking longer than this many ms stops the watchdog pings. @default {120000} */
+  reloadStuckMs?: number;
 }
 
 /** Exit code of the service: 0 after a stop, 2 when the configuration cannot be loaded at start. */
@@ -134,13 +156,39 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       return 2;
     }
     let config = first.config;
+    let leftOut = first.leftOut.length;
     logLoad(first);
     const semaphore = new Semaphore(config.service.concurrentSynchronisations);
-    const workers = new Map<string, { worker: SectionWorker; done: Promise<void> }>();
+    const workers = new Map<
+      string,
+      { worker: SectionWorker; done: Promise<void>; failure?: string }
+    >();
     const outcomes = new Map<string, string>();
+    let metricsError: string | undefined;
+    const identifiers = new Map<string, string>();
+    const writeMetrics = (): void => {
+      const path = config.service.metricsFile;
+      if (path === undefined) return;
+      try {
+        // A section's first pass writes its Identifier: the loaded config may not have it yet.
+        const sections = config.sections.map((s) => ({
+          name: s.name,
+          identifier: identifiers.get(s.name.toUpperCase()) ?? s.identifier,
+        }));
+        updateMetricsFile(path, config.service.stateDirectory, sections, leftOut);
+        if (metricsError !== undefined) log.info("MetricsFile {path} is written again", { path });
+        metricsError = undefined;
+      } catch (error) {
+        const message = (error as Error).message;
+        // Said once, not after every pass.
+        if (message !== metricsError) log.warn("{error}", { error: message });
+        metricsError = message;
+      }
+    };
 
     const sectionPass: SectionWorkerOptions["pass"] = async (section, request) => {
       const identifier = await deps.identifierOf(section);
+      identifiers.set(section.name.toUpperCase(), identifier);
       const pool = deps.makePool(section);
       try {
         return await pass({
@@ -178,15 +226,30 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
         purge,
         semaphore,
         signal: controller.signal,
+        ...(deps.marks === undefined ? {} : { marks: deps.marks }),
         onOutcome: (s, outcome) => {
           outcomes.set(s.name.toUpperCase(), outcomeSummary(s, outcome));
           void notifier.notify({ STATUS: statusLine(outcomes, workers.size) });
+          writeMetrics();
         },
       });
-      workers.set(section.name.toUpperCase(), { worker, done: worker.run() });
+      const entry: { worker: SectionWorker; done: Promise<void>; failure?: string } = {
+        worker,
+        done: Promise.resolve(),
+      };
+      // A loop that dies of a bug stops the watchdog pings: systemd restarts the service.
+      entry.done = worker.run().catch((error) => {
+        entry.failure = (error as Error).message;
+        log.error("The loop of section {section} stopped: {error}", {
+          section: section.name,
+          error: entry.failure,
+        });
+      });
+      workers.set(section.name.toUpperCase(), entry);
     };
-    const apply = (next: Config): void => {
+    const apply = (next: Config, nextLeftOut: number): void => {
       config = next;
+      leftOut = nextLeftOut;
       semaphore.setLimit(next.service.concurrentSynchronisations);
       const names = new Set(next.sections.map((s) => s.name.toUpperCase()));
       for (const [name, entry] of workers) {
@@ -207,8 +270,10 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
         }
       }
     };
+    let reloadStartedMs: number | undefined;
     const reload = async (): Promise<void> => {
       if (controller.signal.aborted) return;
+      reloadStartedMs = Date.now();
       await notifier.notify({ RELOADING: "1", MONOTONIC_USEC: monotonicUsec() });
       log.info("Reloading the configuration");
       let load: ServiceConfigLoad;
@@ -219,16 +284,35 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       }
       if (load.ok) {
         logLoad(load);
-        apply(load.config);
+        apply(load.config, load.leftOut.length);
         log.info("Configuration reloaded: {count} section(s), ServiceWait {wait} min", {
           count: load.config.sections.length,
           wait: load.config.service.serviceWaitMinutes,
         });
+        writeMetrics();
       } else {
         for (const error of load.errors) log.error("{error}", { error });
         log.error("The new configuration has errors and was refused; the running one stays");
       }
+      deps.onReloaded?.({
+        ok: load.ok,
+        errors: load.ok ? [] : load.errors,
+        sections: config.sections.length,
+      });
+      reloadStartedMs = undefined;
       await notifier.notify({ READY: "1", STATUS: statusLine(outcomes, workers.size) });
+    };
+    /** Why the watchdog must not be told that all is well, or undefined when it may. */
+    const unhealthy = (): string | undefined => {
+      if (controller.signal.aborted) return "the service is stopping";
+      const reloadMs = reloadStartedMs === undefined ? 0 : Date.now() - reloadStartedMs;
+      if (reloadMs > (deps.reloadStuckMs ?? 120_000)) {
+        return `a reload has been running for ${Math.round(reloadMs / 1000)} s`;
+      }
+      for (const [name, entry] of workers) {
+        if (entry.failure !== undefined) return `the loop of section ${name} stopped`;
+      }
+      return undefined;
     };
     offReload = signals.onReload(() => {
       reloadQueue = reloadQueue.then(reload, reload);
@@ -246,15 +330,27 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
         concurrent: config.service.concurrentSynchronisations,
       },
     );
+    writeMetrics();
     await notifier.notify({ READY: "1", STATUS: statusLine(outcomes, workers.size) });
     const watchdogMs = notifier.watchdogIntervalMs;
-    const watchdog = watchdogMs === undefined
-      ? undefined
-      : setInterval(() => void notifier.notify({ WATCHDOG: "1" }), watchdogMs);
+    let withheld: string | undefined;
+    const watchdog = watchdogMs === undefined ? undefined : setInterval(() => {
+      const why = unhealthy();
+      if (why === undefined) {
+        void notifier.notify({ WATCHDOG: "1" });
+      } else if (why !== withheld && !controller.signal.aborted) {
+        log.error("Not pinging systemd's watchdog: {why}; systemd will restart the service", {
+          why,
+        });
+      }
+      withheld = why;
+    }, watchdogMs);
     try {
       await stopped;
-      await reloadQueue.catch(() => {});
-      const all = Promise.all([...workers.values()].map((entry) => entry.done));
+      // A reload in progress finishes first (within the same grace as the passes).
+      const all = reloadQueue.catch(() => {}).then(() =>
+        Promise.all([...workers.values()].map((entry) => entry.done))
+      );
       let timer: ReturnType<typeof setTimeout> | undefined;
       const graceMs = deps.stopGraceMs ?? 8000;
       const timedOut = await Promise.race([

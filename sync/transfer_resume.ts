@@ -50,7 +50,8 @@ export async function downloadResuming(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onMtime === undefined ? {} : { onMtime: options.onMtime }),
   };
-  if (options.startAt > 0) {
+  // Without REST STREAM in FEAT the server cannot resume: the whole file, at once.
+  if (options.startAt > 0 && fs.capabilities.restStream) {
     options.log.info("Resuming the download of {path} at byte {offset}", {
       path: abs,
       offset: options.startAt,

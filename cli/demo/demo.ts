@@ -51,7 +51,7 @@ class StepFailed extends Error {}
 /** Loads the demo's ini through the real loader (the password is decrypted with secret.key). */
 async function loadDemoConfig(iniPath: string): Promise<ServiceConfigLoad> {
   const load = await loadConfig(iniPath, { env: {} });
-  if (load.ok) return { ok: true, config: load.config, warnings: [], skipped: [] };
+  if (load.ok) return { ok: true, config: load.config, warnings: [], skipped: [], leftOut: [] };
   return { ok: false, errors: load.errors.map((e) => `${e.file}:${e.line}: ${e.message}`) };
 }
 
@@ -169,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       AbortSignal.any([stop.signal, AbortSignal.timeout(stepTimeoutMs)]),
     );
     firstPass.catch(() => {}); // awaited by the scenario; may reject before it gets there
-    const runtime = new SectionRuntime({ configPath: layout.iniPath });
+    const runtime = new SectionRuntime({ configPath: layout.iniPath, stateDir: layout.stateDir });
     const service = runService({
       loadConfig: () => loadDemoConfig(layout.iniPath),
       makePool: (section) => runtime.makePool(section),

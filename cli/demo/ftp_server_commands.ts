@@ -1,7 +1,7 @@
 /**
  * The embedded FTP server's file and directory commands (everything that touches the disk but
  * has no data connection): CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM, MFMT, MLST.
- * Replies follow vsftpd and proftpd (see reference/ftp-servers.md §4.4).
+ * Replies follow vsftpd and proftpd.
  * @module
  */
 import type { Chroot, ResolvedPath } from "./ftp_server_paths.ts";

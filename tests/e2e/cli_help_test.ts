@@ -17,6 +17,7 @@ const COMMANDS = [
   "start",
   "stop",
   "restart",
+  "reload",
 ];
 
 Deno.test("ftp-clone --help lists every command, the global options, env and exit codes", async () => {
@@ -32,6 +33,8 @@ Deno.test("ftp-clone --help lists every command, the global options, env and exi
       "--config <path>",
       "--state-dir <dir>",
       "--log-level <level>",
+      "-q, --quiet",
+      "-v, --verbose",
       "-V, --version",
       "-h, --help",
       "FTP_CLONE_CONFIG",
@@ -47,13 +50,16 @@ Deno.test("ftp-clone --help lists every command, the global options, env and exi
   }
 });
 
-Deno.test("ftp-clone --version prints the version of deno.json", async () => {
+Deno.test("ftp-clone --version prints the version of deno.json, Deno's and the platform", async () => {
   const version = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)))
     .version;
   for (const flag of ["--version", "-V"]) {
     const r = await runCli([flag]);
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, `ftp-clone ${version}\n`);
+    assert.equal(
+      r.stdout,
+      `ftp-clone ${version} (Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${Deno.build.target})\n`,
+    );
     assert.equal(r.stderr, "");
   }
 });
@@ -70,11 +76,11 @@ Deno.test("every command has its own --help, with the global options", async (t)
     start: "Usage: ftp-clone start [options]",
     stop: "Usage: ftp-clone stop [options]",
     restart: "Usage: ftp-clone restart [options]",
+    reload: "Usage: ftp-clone reload [options]",
   };
   const specific: Record<string, string[]> = {
-    sync: ["--dry-run"],
     status: ["--json"],
-    check: ["<file>:<line>: [<section>] <key>: <problem>"],
+    check: ["<file>:<line>: [<section>] <key>: <problem>", "--json"],
     password: ["secret.key", "0600", "without echo"],
     install: [
       "--unit-dir <dir>",
@@ -85,7 +91,9 @@ Deno.test("every command has its own --help, with the global options", async (t)
     uninstall: ["--unit-dir <dir>"],
     start: ["ok: Service started."],
     stop: ["ok: Service stopped."],
-    restart: ["ok: Service stopped.", "ok: Service started."],
+    restart: ["ok: Service stopped.", "ok: Service started.", "nothing is stopped"],
+    reload: ["--pid <pid>", "ok: Configuration reloaded."],
+    sync: ["--dry-run", "--json"],
     service: ["SIGHUP", "SIGTERM"],
   };
   // Spawned in parallel (each is a deno start-up), checked one step each.
@@ -96,7 +104,9 @@ Deno.test("every command has its own --help, with the global options", async (t)
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
       assert.ok(r.stdout.startsWith(`${usage[command]}\n`), r.stdout);
-      for (const text of ["--config <path>", "--state-dir <dir>", "--log-level <level>"]) {
+      for (
+        const text of ["--config <path>", "--state-dir <dir>", "--log-level <level>", "-q, --quiet"]
+      ) {
         assert.ok(r.stdout.includes(text), `${command} --help shows ${text}`);
       }
       for (const text of specific[command] ?? []) {

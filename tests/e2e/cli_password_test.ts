@@ -70,7 +70,10 @@ Deno.test("password from stdin changes only the Password line and creates secret
     const r = await runCli(["--config", ini, "password", "FTP1"], { stdin: `${PASSWORD}\n` });
     assert.equal(r.stderr, "");
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, `ok: Password saved for [FTP1] in "${ini}".\n`);
+    assert.equal(
+      r.stdout,
+      `ok: Password saved for [FTP1] in "${ini}"; a running service uses it from its next pass.\n`,
+    );
     assertNoSecret(r);
 
     const after = await Deno.readTextFile(ini);
@@ -99,7 +102,10 @@ Deno.test("password inserts a missing Password line, reuses the key, and accepts
     // FTP2 has no Password key: one line is inserted after its last key line, with CRLF.
     const r = await runCli(["password", "ftp2", "two words"], { env: { FTP_CLONE_CONFIG: ini } });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `ok: Password saved for [FTP2] in "${ini}".\n`);
+    assert.equal(
+      r.stdout,
+      `ok: Password saved for [FTP2] in "${ini}"; a running service uses it from its next pass.\n`,
+    );
     assertNoSecret(r, "two words");
     const after = await Deno.readTextFile(ini);
     const lines = after.split("\r\n");
@@ -250,7 +256,7 @@ Deno.test("password on a terminal prompts, reads without echo, and saves", async
     }
     assert.equal(
       screen.replaceAll("\r\n", "\n"),
-      `Password for [FTP1]: \nok: Password saved for [FTP1] in "${ini}".\n`,
+      `Password for [FTP1]: \nok: Password saved for [FTP1] in "${ini}"; a running service uses it from its next pass.\n`,
     );
     assert.ok(!screen.includes("s3cr"), "nothing typed is echoed");
     assert.equal(changedLines(original, await Deno.readTextFile(ini)).length, 1);

@@ -47,12 +47,10 @@ Deno.test("sync with an unknown section name exits 2 and names the known section
   }
 });
 
-Deno.test("sync and status with configuration errors exit 2 with the line of each error", async (t) => {
+Deno.test("sync with configuration errors exits 2 with the line of each error", async (t) => {
   const { dir, ini, state } = await setup("[FTP1]\nServer = 127.0.0.1\nPort = http\n");
   try {
-    for (
-      const args of [["sync"], ["sync", "--dry-run", "FTP1"], ["status"], ["status", "--json"]]
-    ) {
+    for (const args of [["sync"], ["sync", "--dry-run", "FTP1"]]) {
       await t.step(args.join(" "), async () => {
         const r = await runCli(["--config", ini, "--state-dir", state, ...args]);
         assert.equal(r.code, 2, r.stderr);
@@ -64,6 +62,33 @@ Deno.test("sync and status with configuration errors exit 2 with the line of eac
         await assert.rejects(Deno.stat(state), Deno.errors.NotFound);
       });
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("status shows a section with configuration errors as failed, with its lines (exit 1)", async (t) => {
+  // Issue 14: a broken [FTPn] section made status print nothing and exit 2.
+  const { dir, ini, state } = await setup("[FTP1]\nServer = 127.0.0.1\nPort = http\n");
+  try {
+    await t.step("text", async () => {
+      const r = await runCli(["--config", ini, "--state-dir", state, "status"]);
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stdout.split("\n");
+      assert.equal(lines[0], "[FTP1] failed: left out, its configuration has errors");
+      assert.ok(lines.some((l) => l.startsWith(`  ${ini}:3: [FTP1] Port: `)), r.stdout);
+      assert.ok(lines.some((l) => l.startsWith(`  ${ini}:1: [FTP1] Remote_dir: `)), r.stdout);
+      assert.match(r.stderr, /^error: \[FTP1\] not synchronised: its configuration has errors/m);
+      await assert.rejects(Deno.stat(state), Deno.errors.NotFound);
+    });
+    await t.step("--json", async () => {
+      const r = await runCli(["--config", ini, "--state-dir", state, "status", "--json"]);
+      assert.equal(r.code, 1, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.healthy, false);
+      assert.equal(doc.sections[0].name, "FTP1");
+      assert.equal(doc.sections[0].configErrors.length, 3);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

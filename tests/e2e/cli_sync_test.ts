@@ -106,6 +106,24 @@ Deno.test({
         assert.equal(storsAfter, storsBefore);
       });
 
+      await t.step("sync --json, check --json, and -q for scripts", async () => {
+        const json = await runCli(["--config", ini, "sync", "--json"]);
+        assert.equal(json.code, 0, json.stderr);
+        const doc = JSON.parse(json.stdout);
+        assert.equal(doc.ok, true);
+        assert.equal(doc.sections[0].name, "FTP1");
+        assert.equal(doc.sections[0].outcome, "ok");
+        assert.equal(doc.sections[0].uploaded, 0);
+        const check = await runCli(["--config", ini, "check", "--json"]);
+        assert.equal(check.code, 0, check.stderr);
+        assert.deepEqual(JSON.parse(check.stdout).sections, [
+          { name: "FTP1", ok: true, reasons: [] },
+        ]);
+        const quiet = await runCli(["--config", ini, "-q", "sync"]);
+        assert.equal(quiet.code, 0, quiet.stderr);
+        assert.equal(quiet.stdout + quiet.stderr, "");
+      });
+
       await t.step("status --json has the contract's shape", async () => {
         const r = await runCli(["--config", ini, "status", "--json"]);
         assert.equal(r.code, 0, r.stderr);
@@ -116,6 +134,8 @@ Deno.test({
         assert.match(section.identifier, /^[0-9a-f]{40}$/);
         assert.deepEqual(Object.keys(section.lastPass).sort(), [
           "bytes",
+          "comparedByDownload",
+          "comparedByHash",
           "conflicts",
           "deletedLocal",
           "deletedRemote",
@@ -123,7 +143,11 @@ Deno.test({
           "errors",
           "finishedAt",
           "outcome",
+          "refusedNames",
+          "renamedLocal",
+          "renamedRemote",
           "startedAt",
+          "totals",
           "uploaded",
         ]);
         assert.equal(section.lastPass.outcome, "ok");
@@ -177,9 +201,8 @@ Deno.test({
           "changed locally, longer\n",
         );
         assert.equal(await Deno.stat(`${local}/from server.txt`).catch(() => null), null);
-        const identifier = (await Deno.readTextFile(ini)).match(/Identifier = ([0-9a-f]{40})/)![1];
         assert.equal(
-          await Deno.readTextFile(`${dir}/state/trash/${identifier}/from server.txt`),
+          await Deno.readTextFile(`${local}/.ftp-clone-trash/from server.txt`),
           "made on the server\n",
         );
       });

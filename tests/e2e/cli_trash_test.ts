@@ -60,7 +60,7 @@ Deno.test({
         assert.equal(r.code, 0, r.stderr);
         assert.match(
           r.stdout,
-          /^\[FTP1\] 1 file in .*\/state\/trash\/[0-9a-f]{40}\n {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\s*4\.0 KiB {2}docs\/report\.bin {2}\(deleted on the remote\)\n$/,
+          /^\[FTP1\] 1 file in .*\/local\/\.ftp-clone-trash\n {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\s*4\.0 KiB {2}docs\/report\.bin {2}\(deleted on the remote\)\n$/,
         );
         const json = await runCli(["--config", ini, "trash", "list", "FTP1", "--json"]);
         assert.equal(json.code, 0, json.stderr);

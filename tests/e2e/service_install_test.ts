@@ -76,14 +76,15 @@ Deno.test("install / uninstall / start / stop / restart through the CLI with a f
     });
 
     await t.step("restart prints both lines; a failing start gives systemctl's error", async () => {
-      const restart = await runCli(["restart"], { env: env() });
+      // start and restart validate the file first: they need the same --config as install.
+      const restart = await runCli(["--config", ini, "restart"], { env: env() });
       assert.equal(restart.stdout, "ok: Service stopped.\nok: Service started.\n");
       assert.deepEqual(await calls(), [
         "stop ftp-clone-service.service",
         "reset-failed ftp-clone-service.service",
         "start ftp-clone-service.service",
       ]);
-      const start = await runCli(["start"], { env: env("start") });
+      const start = await runCli(["--config", ini, "start"], { env: env("start") });
       assert.equal(start.code, 1);
       assert.equal(start.stdout, "");
       assert.equal(

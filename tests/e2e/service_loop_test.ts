@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cliEnv, MOD_TS, REPO_ROOT } from "../support/cli.ts";
+import { cliEnv, MOD_TS, REPO_ROOT, runCli } from "../support/cli.ts";
 import { requireServer, startServer } from "../support/ftp_servers.ts";
 import { encryptPassword, loadSecretKey } from "../../config/mod.ts";
 
@@ -28,7 +28,14 @@ class ServiceProcess implements AsyncDisposable {
   readonly #reading: Promise<void>;
   readonly status: Promise<Deno.CommandStatus>;
 
-  constructor(ini: string, stateDir: string, socketPath: string) {
+  readonly pid: number;
+
+  constructor(
+    ini: string,
+    stateDir: string,
+    socketPath: string,
+    extraEnv: Record<string, string> = {},
+  ) {
     this.#socket = Deno.listenDatagram({ path: socketPath, transport: "unixpacket" });
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MOD_TS, "--config", ini, "service"],
@@ -39,12 +46,14 @@ class ServiceProcess implements AsyncDisposable {
         NOTIFY_SOCKET: socketPath,
         // Journal format: priority prefixes, no timestamps.
         JOURNAL_STREAM: "8:1234",
+        ...extraEnv,
       }),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     this.status = this.#child.status;
+    this.pid = this.#child.pid;
     const collect = async (stream: ReadableStream<Uint8Array>) => {
       let rest = "";
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -142,6 +151,9 @@ Deno.test("service: passes, watch, reload, SIGTERM, with sd_notify", async (t) =
       await svc.until("the first pass", () => svc.count(/^<6>\[FTP1\] Pass ok in /) === 1);
       assert.equal(await Deno.readTextFile(join(local, "remote.txt")), "from remote");
       assert.equal(await Deno.readTextFile(join(srv.root, "local.txt")), "from local");
+      // Issue 14: the journal said counts only. Now one line per file, with path and size.
+      assert.equal(svc.count(/^<6>\[FTP1\] downloaded "remote\.txt" \(11 bytes\): /), 1);
+      assert.equal(svc.count(/^<6>\[FTP1\] uploaded "local\.txt" \(10 bytes\): /), 1);
       assert.match(await Deno.readTextFile(ini), /^Identifier = [0-9a-f]{40}$/m);
       await svc.until(
         "STATUS=",
@@ -248,3 +260,132 @@ Deno.test("service: a misconfigured section is left out, a broken [Service] stop
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service: a wrong password is logged once, a new one is used from the next pass, reload and metrics", async (t) => {
+  if (!(await requireServer(t, "vsftpd"))) return;
+  await using srv = await startServer({ kind: "vsftpd" });
+  const dir = await Deno.makeTempDir({ prefix: "ftp-clone-e2e-service-" });
+  try {
+    const local = join(dir, "local");
+    const run = join(dir, "run");
+    await Deno.mkdir(local);
+    await Deno.mkdir(run);
+    await srv.writeFile("r.txt", "r");
+    const ini = join(dir, "parametre.ini");
+    const metrics = join(dir, "ftp-clone.prom");
+    // ServiceWait 0.02 min: a pass every 1.2 s.
+    await Deno.writeTextFile(
+      ini,
+      `[Service]\nServiceWait = 0.02\nWatch = no\nMetricsFile = ${metrics}\n\n[FTP1]\n` +
+        `Server = 127.0.0.1\nPort = ${srv.port}\nUser = ${srv.user}\n` +
+        `Password = ${await password(
+          ini,
+          "wrong password",
+        )}\nRemote_dir = /\nLocal_dir = ${local}\n`,
+    );
+    await using svc = new ServiceProcess(ini, join(dir, "state"), join(dir, "n.sock"), {
+      RUNTIME_DIRECTORY: run,
+    });
+
+    await t.step("a failing section: its error once, not at every pass", async () => {
+      await svc.until("READY=1", () => svc.notifications.some((n) => n.startsWith("READY=1")));
+      await svc.until(
+        "the failing passes",
+        () => svc.count(/Cannot notify/) === 0 && passes() >= 3,
+      );
+      // Issue 14: each failure was logged twice, and again at every pass.
+      const errors = svc.lines.filter((l) => /^<3>/.test(l));
+      assert.equal(errors.length, 1, errors.join("\n"));
+      assert.match(errors[0]!, /^<3>\[FTP1\] .*530/);
+      assert.equal(svc.count(/^<4>\[FTP1\] Section FTP1 is failing: /), 1);
+    });
+
+    await t.step("status --json says it failed, and why", async () => {
+      const r = await runCli([
+        "--config",
+        ini,
+        "--state-dir",
+        join(dir, "state"),
+        "status",
+        "--json",
+      ]);
+      assert.equal(r.code, 1, r.stderr);
+      const [section] = JSON.parse(r.stdout).sections;
+      assert.equal(section.healthy, false);
+      assert.match(section.lastFailure.cause, /530/);
+      assert.equal(section.lastSuccess, null);
+    });
+
+    await t.step("a password saved while it runs is used from the next pass", async () => {
+      // Issue 14: the new password was ignored until a reload.
+      const r = await runCli(["--config", ini, "password", "FTP1"], { stdin: `${srv.password}\n` });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /a running service uses it from its next pass\.\n$/);
+      await svc.until("the download", () => exists(join(local, "r.txt")));
+      await svc.until(
+        "the recovery line",
+        () => svc.count(/^<6>\[FTP1\] Section FTP1 recovered: pass ok after \d+ failed pass/) === 1,
+      );
+      assert.equal(svc.count(/Reloading/), 0, "no reload was needed");
+    });
+
+    await t.step("MetricsFile: the last success, per section", async () => {
+      await svc.until(
+        "the metrics of a successful pass",
+        () => /^ftp_clone_last_pass_success\{section="FTP1"\} 1$/m.test(readOr(metrics)),
+      );
+      const text = readOr(metrics);
+      assert.match(text, /^ftp_clone_last_success_timestamp_seconds\{section="FTP1"\} \d+/m);
+      assert.match(text, /^ftp_clone_files_total\{section="FTP1",action="downloaded"\} 1$/m);
+      assert.match(text, /^ftp_clone_failed_passes_total\{section="FTP1"\} [1-9]/m);
+    });
+
+    await t.step("reload --pid: a broken file is refused (exit 2), a good one taken", async () => {
+      const good = await Deno.readTextFile(ini);
+      const env = { RUNTIME_DIRECTORY: run, FTP_CLONE_STATE_DIR: join(dir, "state") };
+      // The service itself refuses what the reloader let through: the reloader reports it.
+      await Deno.writeTextFile(ini, good.replace("Watch = no", "Watch = no\nServiceWait = 1"));
+      const refused = await runCli(
+        ["--config", ini, "reload", "--pid", String(svc.pid)],
+        { env },
+      );
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /ServiceWait: Duplicate key/);
+      assert.equal(svc.count(/Reloading/), 0, "the reloader refused it before signalling");
+      await Deno.writeTextFile(ini, good.replace("ServiceWait = 0.02", "ServiceWait = 0.03"));
+      const taken = await runCli(["--config", ini, "reload", "--pid", String(svc.pid)], { env });
+      assert.equal(taken.code, 0, taken.stderr);
+      assert.equal(taken.stdout, "ok: Configuration reloaded: 1 section(s).\n");
+      assert.equal(svc.count(/Configuration reloaded: 1 section/), 1);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+
+  function passes(): number {
+    try {
+      const report = JSON.parse(
+        Deno.readTextFileSync(
+          join(
+            dir,
+            "state",
+            `${
+              /Identifier = (\w+)/.exec(Deno.readTextFileSync(join(dir, "parametre.ini")))![1]
+            }.report.json`,
+          ),
+        ),
+      );
+      return report.totals.passes;
+    } catch {
+      return 0;
+    }
+  }
+});
+
+function readOr(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}

@@ -12,8 +12,11 @@ export interface Tree {
   dirs: Set<string>;
 }
 
-/** Every file (sha256) and directory under `root`; a missing root is an empty tree. */
-export function readTree(root: string): Tree {
+/**
+ * Every file (sha256) and directory under `root`; a missing root is an empty tree. `skip` leaves
+ * out a top-level name (the trash, which Local_dir holds but the sync never sees).
+ */
+export function readTree(root: string, options: { skip?: string } = {}): Tree {
   const tree: Tree = { files: new Map(), dirs: new Set() };
   const walk = (dir: string, rel: string): void => {
     let entries: Deno.DirEntry[];
@@ -24,6 +27,7 @@ export function readTree(root: string): Tree {
     }
     for (const e of entries) {
       const path = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (path === options.skip) continue;
       if (e.isDirectory) {
         tree.dirs.add(path);
         walk(join(dir, e.name), path);

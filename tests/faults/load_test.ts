@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encryptPassword, loadSecretKey } from "../../config/mod.ts";
+import { TRASH_DIR_NAME } from "../../sync/exclude.ts";
 import { runCli } from "../support/cli.ts";
 import { makeRng, type Rng } from "../support/fuzz_ini.ts";
 import {
@@ -116,13 +117,9 @@ async function writeIni(srv: TestServer, dir: string, sections: Section[]): Prom
   return ini;
 }
 
-/** Every file of the section's trash (any Identifier), as hashes. */
-function trashHashes(stateDir: string, ini: string, section: string): Set<string> {
-  const text = Deno.readTextFileSync(ini);
-  const body = text.slice(text.indexOf(`[${section}]`)).split(/\n\[/)[0] ?? "";
-  const id = /^Identifier = ([0-9a-f]{40})$/m.exec(body)?.[1];
-  if (id === undefined) return new Set();
-  return new Set(readTree(join(stateDir, "trash", id)).files.values());
+/** Every file of the section's trash (`<Local_dir>/.ftp-clone-trash`), as hashes. */
+function trashHashes(localDir: string): Set<string> {
+  return new Set(readTree(join(localDir, TRASH_DIR_NAME)).files.values());
 }
 
 /**
@@ -179,7 +176,6 @@ for (const kind of KINDS) {
           });
         }
         const ini = await writeIni(srv, dir, sections);
-        const stateDir = join(dir, "state");
         await using svc = new Service(ini);
 
         await t.step("the first passes merge both sides of every section", async () => {
@@ -246,9 +242,9 @@ for (const kind of KINDS) {
         await t.step("equal trees, no temporary file, nothing lost or resurrected", () => {
           const problems: string[] = [];
           for (const s of sections) {
-            const local = readTree(s.local);
+            const local = readTree(s.local, { skip: TRASH_DIR_NAME });
             const remote = readTree(s.remote);
-            const trash = trashHashes(stateDir, ini, s.name);
+            const trash = trashHashes(s.local);
             const add = (what: string, list: string[]) =>
               problems.push(...list.slice(0, 20).map((p) => `[${s.name}] ${what}: ${p}`));
             add("trees", compareTrees(local, remote));

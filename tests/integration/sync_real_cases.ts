@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
+import { trashDir } from "../../sync/trash.ts";
 import type { PassOutcome } from "../../sync/pass.ts";
 import { exitCodeFor, syncSections } from "../../sync/run_sections.ts";
 import {
@@ -18,7 +19,7 @@ import {
   type TlsMode,
 } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const TYPES: Record<TlsMode, SectionConfig["type"]> = {
   plain: "ftp",
@@ -77,7 +78,9 @@ async function setUp(
     stateDir,
     section,
     async pass(options = {}) {
-      const pool = new FtpPool(() => connectRemoteFs(optionsFor(srv)), { size: 4 });
+      // As a `sync` run from cron: the server's time is measured once, kept in the state dir.
+      const connect = { ...optionsFor(srv), ...(options.dryRun ? {} : { stateDir }) };
+      const pool = new FtpPool(() => connectRemoteFs(connect), { size: 4 });
       try {
         return await runPass({
           section,
@@ -276,6 +279,133 @@ export async function runSyncScenarios(t: Deno.TestContext, kind: ServerKind): P
         assert.equal(Deno.statSync(s.remoteFile("big.bin")).size, data.length);
         Deno.removeSync(s.local, { recursive: true });
         Deno.removeSync(s.remoteFile(""), { recursive: true });
+      },
+    );
+
+    await t.step(
+      "a local edit never overwrites an unseen remote version (minute, day)",
+      async () => {
+        for (
+          const [name, ageMs] of [["minute", 2 * 3_600_000], ["day", 400 * 86_400_000]] as const
+        ) {
+          const s = await setUp(srv, root, `unseen-${name}`);
+          // 06:00:10 UTC plus a few seconds stays in the same LIST minute and the same day.
+          const day = new Date(Date.now() - ageMs).toISOString().slice(0, 10);
+          const base = name === "day"
+            ? new Date(`${day}T06:00:10Z`)
+            : new Date(Math.floor((Date.now() - ageMs) / 60_000) * 60_000 + 10_000);
+          await srv.writeFile(`unseen-${name}/f.txt`, "version 1 seen", { mtime: base });
+          ok(await s.pass());
+          assert.equal(readText(join(s.local, "f.txt")), "version 1 seen");
+          // Rewritten by another client, same size, backdated into the same minute or day.
+          await srv.writeFile(`unseen-${name}/f.txt`, "version 2 NEW!", {
+            mtime: new Date(base.getTime() + 20_000),
+          });
+          write(join(s.local, "f.txt"), "local edit of version 1");
+          const first = await s.pass();
+          ok(first);
+          // A LIST server kept its version under the name (the next pass keeps both); an MLSD
+          // one showed the rewrite, and both were kept at once.
+          const onServer = walkLocal(s.remoteFile("")).map((p) => readText(s.remoteFile(p)));
+          assert.ok(onServer.includes("version 2 NEW!"), `${name}: ${onServer}`);
+          ok(await s.pass());
+          const contents = (dir: string) =>
+            walkLocal(dir).filter((p) => !p.endsWith("/")).map((p) => readText(join(dir, p)))
+              .sort();
+          assert.deepEqual(contents(s.local), ["local edit of version 1", "version 2 NEW!"], name);
+          assert.deepEqual(contents(s.remoteFile("")), contents(s.local), name);
+        }
+      },
+    );
+
+    await t.step(
+      "a first pass over a mirror uploaded by another client: compared, adopted",
+      async () => {
+        const s = await setUp(srv, root, "mirror");
+        // Whole seconds: a server keeps no finer time.
+        const authored = new Date(Math.floor(Date.now() / 1000) * 1000 - 30 * 86_400_000);
+        const uploaded = new Date(Math.floor(Date.now() / 1000) * 1000 - 86_400_000);
+        const names = ["index.html", "css/site.css", "img/logo.svg"];
+        for (const name of names) {
+          write(join(s.local, name), `content of ${name}`, authored);
+          await srv.writeFile(`mirror/${name}`, `content of ${name}`, { mtime: uploaded });
+        }
+        const log = await srv.commandLog();
+        const stores = () =>
+          srv.commandLog().then((l) => (l.slice(log.length).match(/"(STOR|PUT) /g) ?? []).length);
+        const first = await s.pass();
+        ok(first);
+        assert.equal(first.report.conflicts, 0);
+        assert.equal(
+          (first.report.comparedByHash ?? 0) + (first.report.comparedByDownload ?? 0),
+          3,
+        );
+        assert.equal(first.report.uploaded + first.report.downloaded, 0);
+        assert.equal(await stores(), 0, "no STOR");
+        // The older (authoring) time on both sides.
+        for (const name of names) {
+          assert.equal(
+            Deno.statSync(s.remoteFile(name)).mtime?.getTime(),
+            authored.getTime(),
+            name,
+          );
+          assert.equal(
+            Deno.statSync(join(s.local, name)).mtime?.getTime(),
+            authored.getTime(),
+            name,
+          );
+        }
+        const before = await s.transfers();
+        const second = await s.pass();
+        assert.deepEqual(second.plan.actions, []);
+        assert.equal(await s.transfers(), before, "no STOR/RETR on the second pass");
+      },
+    );
+
+    await t.step("a directory replaced by a file on the server only: the file wins", async () => {
+      const s = await setUp(srv, root, "kind", { maxDeletePercent: 100 });
+      await srv.writeFile("kind/x/one.txt", "one");
+      await srv.writeFile("kind/x/two.txt", "two");
+      ok(await s.pass());
+      Deno.removeSync(s.remoteFile("x"), { recursive: true });
+      await srv.writeFile("kind/x", "now a file");
+      const { report } = await s.pass();
+      assert.equal(report.outcome, "ok", report.errors.join("\n"));
+      assert.equal(report.conflicts, 0);
+      assert.equal(readText(join(s.local, "x")), "now a file");
+      const trash = trashDir(s.local);
+      assert.deepEqual(walkLocal(trash).filter((p) => !p.endsWith("/")), [
+        "x/one.txt",
+        "x/two.txt",
+      ]);
+      assert.deepEqual((await s.pass()).plan.actions, []);
+    });
+
+    await t.step(
+      "a file appended every few ms reaches the server whole and consistent",
+      async () => {
+        const s = await setUp(srv, root, "growing");
+        const path = join(s.local, "app.log");
+        write(path, "");
+        let written = "";
+        let stop = false;
+        const writer = (async () => {
+          for (let i = 0; !stop; i++) {
+            const line = `line ${i} ${"x".repeat(200)}\n`;
+            await Deno.writeTextFile(path, line, { append: true });
+            written += line;
+            await new Promise((resolve) => setTimeout(resolve, 3));
+          }
+        })();
+        try {
+          const { report } = await s.pass();
+          assert.equal(report.outcome, "ok", report.errors.join("\n"));
+          const sent = readText(s.remoteFile("app.log")) ?? "";
+          assert.ok(sent.length > 0 && written.startsWith(sent), "torn or missing on the server");
+        } finally {
+          stop = true;
+          await writer;
+        }
       },
     );
 

@@ -6,7 +6,9 @@
 import { dirname, join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { MemoryRemoteTree } from "../../sync/ftp/memory_remote_fs.ts";
+import type { HashAlgorithm } from "../../sync/ftp/remote_fs.ts";
 import { type PassOptions, type PassOutcome, runPass } from "../../sync/pass.ts";
+import { TRASH_DIR_NAME } from "../../sync/exclude.ts";
 
 /** A fake clock shared by the remote server and the passes (ms since the epoch). */
 export interface FakeClock {
@@ -21,6 +23,8 @@ export interface ScenarioOptions {
   /** Tree options beyond precision. */
   renameOverwrite?: boolean;
   mfmt?: boolean;
+  /** Hashes the server computes (see `MemoryRemoteTreeOptions.hashes`). */
+  hashes?: readonly HashAlgorithm[];
   poolSize?: number;
   /** Start time of the fake clock. @default {2026-11-25T10:00:00Z} */
   startMs?: number;
@@ -52,7 +56,10 @@ export interface Scenario {
   cleanup(): Promise<void>;
 }
 
-/** Lists a local tree (relative paths, directories with a trailing "/"). */
+/**
+ * Lists a local tree (relative paths, directories with a trailing "/"), without the trash that
+ * Local_dir holds at its top (`.ftp-clone-trash`, never synchronised).
+ */
 export function walkLocal(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string, prefix: string): void => {
@@ -63,6 +70,7 @@ export function walkLocal(root: string): string[] {
       return;
     }
     for (const item of items) {
+      if (prefix === "" && item.name === TRASH_DIR_NAME) continue;
       const rel = prefix === "" ? item.name : `${prefix}/${item.name}`;
       if (item.isDirectory) {
         out.push(`${rel}/`);
@@ -88,6 +96,7 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
     now: () => clock.ms,
     ...(options.renameOverwrite === undefined ? {} : { renameOverwrite: options.renameOverwrite }),
     ...(options.mfmt === undefined ? {} : { mfmt: options.mfmt }),
+    ...(options.hashes === undefined ? {} : { hashes: options.hashes }),
   });
   const remoteDir = "/data";
   tree.putDir(remoteDir);
@@ -172,8 +181,7 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
       tree.putFile(remote(path), content, { mtimeMs: mtimeMs ?? clock.ms });
     },
     readRemote: (path) => tree.readText(remote(path)),
-    trashPaths: () =>
-      walkLocal(join(stateDir, "trash", identifier)).filter((p) => !p.endsWith("/")),
+    trashPaths: () => walkLocal(join(local, TRASH_DIR_NAME)).filter((p) => !p.endsWith("/")),
     async cleanup() {
       await Deno.remove(root, { recursive: true });
     },

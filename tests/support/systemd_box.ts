@@ -1,6 +1,6 @@
 /**
  * A booted systemd for tests: `systemd-nspawn --boot` on a Debian rootfs made with debootstrap
- * (recipe: reference/systemd.md §1). The rootfs is built once and cached as a tarball at
+ * (debootstrap --variant=minbase with systemd and dbus). The rootfs is built once and cached as a tarball at
  * {@linkcode ROOTFS_TARBALL}; it is extracted once to {@linkcode ROOTFS_DIR} and then booted with
  * `--volatile=overlay`, so every box starts clean and the rootfs is never written.
  *
@@ -214,7 +214,8 @@ export class SystemdBox implements AsyncDisposable {
     const rootfs = await ensureRootfs();
     const name = `${options.name}-${Deno.pid}`;
     const logPath = await Deno.makeTempFile({ prefix: `box-${name}-`, suffix: ".log" });
-    // Its own cgroup subtree: boxes started from one cgroup would share /payload (systemd.md §1).
+    // Its own cgroup subtree: nspawn puts the container's init in <own cgroup>/payload, so two
+    // boxes started from one cgroup would share it.
     const cgroups: string[] = [];
     for (const root of CGROUP_ROOTS) {
       if (!exists(root)) continue;

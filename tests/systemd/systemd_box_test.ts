@@ -154,7 +154,7 @@ Deno.test({
       );
 
       await t.step("ftp-clone restart", async () => {
-        const r = await ftpClone("restart");
+        const r = await ftpClone(`--config ${INI} restart`);
         assert.equal(r.stdout, "ok: Service stopped.\nok: Service started.\n", r.stderr);
         assert.equal(r.code, 0);
         assert.equal((await must(`systemctl is-active ${UNIT}`)).trim(), "active");
