@@ -17,7 +17,7 @@ import {
   startServer,
   type TestServer,
 } from "../support/ftp_servers.ts";
-import { pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const TYPE_OF_MODE = { plain: "ftp", explicit: "ftpes", implicit: "ftps" } as const;
 
