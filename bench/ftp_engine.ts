@@ -22,7 +22,11 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { connectRemoteFs } from "../sync/ftp/connect_remote_fs.ts";
 import { openConnection } from "../sync/ftp/ftp_login.ts";
-import type { FtpConnection, ProtocolQuirks } from "../sync/ftp/ftp_connection.ts";
+import {
+  type FtpConnection,
+  type ProtocolQuirks,
+  quirkRecord,
+} from "../sync/ftp/ftp_connection.ts";
 import { parseListing } from "../sync/ftp/parse_list.ts";
 import { tlsConnectOptions } from "../sync/ftp/tls_options.ts";
 import type { RemoteFs } from "../sync/ftp/remote_fs.ts";
@@ -166,7 +170,7 @@ async function repetition(
 ): Promise<Map<string, { cpuUs: number; wallMs: number }>> {
   const out = new Map<string, { cpuUs: number; wallMs: number }>();
   // The server's quirks are learned by a first connection, as in a pool.
-  const quirks: ProtocolQuirks = {};
+  const quirks = quirkRecord();
   await (await open(name, target, quirks)).close();
   const connections = Math.max(5, Math.ceil(n / 20));
   out.set(

@@ -18,15 +18,33 @@ import { DataTransfer, openDataWire, passivePort, type TransferData } from "./ft
 import { type FtpReply, replyError } from "./ftp_reply.ts";
 import { FtpError } from "./errors.ts";
 
+/** A protocol fact the engine learns about a server. */
+export type ProtocolQuirk =
+  /** Several commands in one write are all answered, in order. */
+  | "pipelining"
+  /** EPSV works (else PASV). */
+  | "epsv";
+
 /**
- * What a server was found to tolerate, learned by the first connection and shared by the others
- * (one object per server): undefined until known.
+ * What a server was found to tolerate, learned by the first connection and shared by the others:
+ * `quirk` reads a fact (undefined until known), `learn` records one (`detail`: what showed it).
+ * `server_profile.ts` keeps and logs them per server; {@linkcode quirkRecord} keeps them in an
+ * object.
  */
 export interface ProtocolQuirks {
-  /** Several commands in one write are all answered, in order. */
-  pipelining?: boolean;
-  /** EPSV works (else PASV). */
-  epsv?: boolean;
+  quirk(name: ProtocolQuirk): boolean | undefined;
+  learn(name: ProtocolQuirk, value: boolean, detail?: string): void;
+}
+
+/** Quirks kept in `facts` (a connection alone, tests, the bench). */
+export function quirkRecord(
+  facts: Partial<Record<ProtocolQuirk, boolean>> = {},
+): ProtocolQuirks & { readonly facts: Partial<Record<ProtocolQuirk, boolean>> } {
+  return {
+    facts,
+    quirk: (name) => facts[name],
+    learn: (name, value) => void (facts[name] = value),
+  };
 }
 
 /**
@@ -45,6 +63,11 @@ export interface TransferSpec {
    * their replies are in the result, in order (a refusal as an `FtpError`).
    */
   before?: readonly string[];
+  /**
+   * The transfer command is sent only if every `before` command succeeded (e.g. `CWD dir` before
+   * a `LIST` without an argument); a refusal rejects with its error, and nothing is transferred.
+   */
+  requireBefore?: boolean;
   /** Resume a download from this byte (REST). */
   restAt?: number;
   /** Received bytes allowed; beyond, the connection is closed and the transfer fails with `tooLarge()`. */
@@ -70,8 +93,8 @@ export interface FtpConnectionInit {
    * and proftpd refuse).
    */
   dataTls: (() => tls.ConnectionOptions) | undefined;
-  /** FEAT: first word (upper case) -> the rest of the line. */
-  features: ReadonlyMap<string, string>;
+  /** FEAT's reply, when it was sent and answered (else undefined). */
+  feat: FtpReply | undefined;
   /** The login directory (PWD). */
   home: string;
 }
@@ -84,7 +107,9 @@ export class FtpConnection {
   readonly #dataTls: (() => tls.ConnectionOptions) | undefined;
   /** Native reads of data connections go here: one transfer at a time per connection. */
   #readBuffer: Uint8Array | undefined;
-  readonly features: ReadonlyMap<string, string>;
+  /** FEAT's reply, when it was sent and answered. */
+  readonly feat: FtpReply | undefined;
+  /** The login directory (PWD). */
   readonly home: string;
 
   /** Use `openConnection` (`ftp_login.ts`). */
@@ -93,7 +118,7 @@ export class FtpConnection {
     this.#timeoutMs = init.timeoutMs;
     this.#quirks = init.quirks;
     this.#dataTls = init.dataTls;
-    this.features = init.features;
+    this.feat = init.feat;
     this.home = init.home;
   }
 
@@ -129,13 +154,14 @@ export class FtpConnection {
     let before = spec.before ?? [];
     let beforeReplies: Promise<FtpReply>[] = [];
     for (;;) {
-      const quirks = this.#quirks;
-      const passive = quirks.epsv === false ? "PASV" : "EPSV";
+      const epsv = this.#quirks.quirk("epsv");
+      const passive = epsv === false ? "PASV" : "EPSV";
       const rest = spec.restAt !== undefined && spec.restAt > 0 ? spec.restAt : undefined;
       // The command goes with the passive command only once the server's passive command is
       // known (EPSV worked, or PASV after a refused EPSV): else a refused EPSV would make the
       // server answer it without a data connection ready.
-      const together = this.#pipelining && quirks.epsv !== undefined && rest === undefined;
+      const together = this.#pipelining && epsv !== undefined && rest === undefined &&
+        spec.requireBefore !== true;
       const transfer = new DataTransfer({
         data: spec.data,
         timeoutMs: this.#timeoutMs,
@@ -169,8 +195,8 @@ export class FtpConnection {
         if (port === undefined) {
           if (together) await sent[at + 1]; // refused too; read before anything else is sent
           const refused = passiveReply.code >= 500 || passiveReply.code < 300;
-          if (passive === "EPSV" && quirks.epsv === undefined && refused) {
-            quirks.epsv = false;
+          if (passive === "EPSV" && epsv === undefined && refused) {
+            this.#quirks.learn("epsv", false, passiveReply.message);
             continue;
           }
           throw passiveReply.code >= 400
@@ -179,10 +205,15 @@ export class FtpConnection {
               code: "EPROTO",
             });
         }
-        if (passive === "EPSV") quirks.epsv = true;
+        if (passive === "EPSV" && epsv === undefined) this.#quirks.learn("epsv", true);
         const host = this.#control.remoteAddress;
         const tlsOptions = this.#dataTls?.();
         transfer.connect((sink, buffer) => openDataWire(host, port, tlsOptions, sink, buffer));
+        if (spec.requireBefore === true) {
+          const refused = (await this.#replies(beforeReplies, spec.before ?? []))
+            .find((r) => r instanceof FtpError);
+          if (refused !== undefined) throw refused;
+        }
         if (rest !== undefined) {
           const restReply = await sent[at + 1]!;
           if (restReply.code !== 350) throw replyError(restReply, `REST ${rest}`);
@@ -251,7 +282,7 @@ export class FtpConnection {
   }
 
   get #pipelining(): boolean {
-    return this.#quirks.pipelining === true;
+    return this.#quirks.quirk("pipelining") === true;
   }
 
   /** Each reply, a refusal as an `FtpError`; rejects with an `FtpError` on a failure. */

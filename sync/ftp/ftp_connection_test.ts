@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type HostileScript, startHostileServer } from "../../tests/support/hostile_ftp_server.ts";
 import { FtpError } from "./errors.ts";
-import { openConnection, PROBE_WAIT_MS } from "./ftp_login.ts";
-import type { FtpConnection, ProtocolQuirks } from "./ftp_connection.ts";
+import { type FtpConnectionOptions, openConnection, PROBE_WAIT_MS } from "./ftp_login.ts";
+import { type FtpConnection, type ProtocolQuirks, quirkRecord } from "./ftp_connection.ts";
 
 type Hostile = Awaited<ReturnType<typeof startHostileServer>>;
 
@@ -11,13 +11,17 @@ async function withServer(
   script: HostileScript,
   fn: (
     srv: Hostile,
-    open: (quirks?: ProtocolQuirks, timeoutMs?: number) => Promise<FtpConnection>,
+    open: (
+      quirks?: ProtocolQuirks,
+      timeoutMs?: number,
+      extra?: Partial<FtpConnectionOptions>,
+    ) => Promise<FtpConnection>,
   ) => Promise<void>,
 ): Promise<void> {
   await using srv = await startHostileServer(script);
   const sessions: FtpConnection[] = [];
   try {
-    await fn(srv, async (quirks = {}, timeoutMs = 2_000) => {
+    await fn(srv, async (quirks = quirkRecord(), timeoutMs = 2_000, extra = {}) => {
       const session = await openConnection({
         host: srv.host,
         port: srv.port,
@@ -27,6 +31,7 @@ async function withServer(
         tlsVerify: true,
         timeoutMs,
         quirks,
+        ...extra,
       });
       sessions.push(session);
       return session;
@@ -36,7 +41,7 @@ async function withServer(
   }
 }
 
-const SETUP = ["FEAT", "TYPE I", "OPTS UTF8 ON", "OPTS MLST type;size;modify;", "PWD"];
+const SETUP = ["TYPE I", "OPTS UTF8 ON", "OPTS MLST type;size;modify;", "PWD"];
 
 /** Downloads `path` into a string. */
 async function fetchText(session: FtpConnection, path: string, before: string[] = []) {
@@ -52,23 +57,34 @@ async function fetchText(session: FtpConnection, path: string, before: string[] 
 
 Deno.test("login: the first connection learns pipelining, the next logs in with one write", async () => {
   await withServer({}, async (srv, open) => {
-    const quirks: ProtocolQuirks = {};
+    const quirks = quirkRecord();
     const first = await open(quirks);
-    assert.equal(quirks.pipelining, true);
+    assert.equal(quirks.facts.pipelining, true);
     assert.equal(first.home, "/");
-    assert.ok(first.features.has("MLST"));
-    assert.deepEqual(srv.batches, [["USER hostile"], ["PASS"], SETUP]);
-    await open(quirks);
-    assert.deepEqual(srv.batches.slice(3), [["USER hostile", "PASS", ...SETUP]]);
+    assert.match(first.feat?.message ?? "", /^ MLST /m);
+    assert.deepEqual(srv.batches, [["USER hostile"], ["PASS"], ["FEAT"], SETUP]);
+    // FEAT wanted: USER, PASS and FEAT together, then the set-up FEAT decides.
+    const seen: (string | undefined)[] = [];
+    await open(quirks, undefined, {
+      setup: (feat) => {
+        seen.push(feat?.message.split("\n")[0]);
+        return ["TYPE I"];
+      },
+    });
+    assert.deepEqual(seen, ["211-Features:"]);
+    assert.deepEqual(srv.batches.slice(4), [["USER hostile", "PASS", "FEAT"], ["TYPE I", "PWD"]]);
+    // Features known: everything in one write.
+    await open(quirks, undefined, { wantFeatures: () => false });
+    assert.deepEqual(srv.batches.slice(6), [["USER hostile", "PASS", ...SETUP]]);
   });
 });
 
 Deno.test("login: a server that drops pipelined commands is found once, then served one at a time", async () => {
   await withServer({ pipelining: false, files: { "/a": "A", "/b": "B" } }, async (srv, open) => {
-    const quirks: ProtocolQuirks = {};
+    const quirks = quirkRecord();
     const started = performance.now();
     const first = await open(quirks);
-    assert.equal(quirks.pipelining, false);
+    assert.equal(quirks.facts.pipelining, false);
     // One probe wait, one connection dropped.
     assert.ok(performance.now() - started < PROBE_WAIT_MS + 1_500);
     assert.equal(srv.connections, 2);
@@ -87,9 +103,9 @@ Deno.test("login: a server that drops pipelined commands is found once, then ser
 
 Deno.test("login: a server whose greeting names IIS is served one command at a time", async () => {
   await withServer({ greeting: "220 Microsoft FTP Service" }, async (srv, open) => {
-    const quirks: ProtocolQuirks = {};
+    const quirks = quirkRecord();
     await open(quirks);
-    assert.equal(quirks.pipelining, false);
+    assert.equal(quirks.facts.pipelining, false);
     assert.equal(srv.connections, 1);
     assert.ok(srv.batches.every((batch) => batch.length === 1), JSON.stringify(srv.batches));
   });
@@ -144,14 +160,14 @@ Deno.test("transfer: a refused EPSV falls back to PASV, learned once", async () 
     files: { "/a": "hello" },
     onCommand: (verb) => verb === "EPSV" ? "502 EPSV not implemented" : undefined,
   }, async (srv, open) => {
-    const quirks: ProtocolQuirks = {};
+    const quirks = quirkRecord();
     const session = await open(quirks);
     for (let i = 0; i < 3; i++) {
       const got = await fetchText(session, "/a", ["MDTM /a"]);
       assert.equal(got.text, "hello");
       assert.deepEqual(got.before, [{ code: 213, message: "213 20260101000000" }]);
     }
-    assert.equal(quirks.epsv, false);
+    assert.equal(quirks.facts.epsv, false);
     const passive = srv.commands.filter((c) => c === "EPSV" || c === "PASV");
     assert.deepEqual(passive, ["EPSV", "PASV", "PASV", "PASV"]);
     // Once PASV is known, the RETR goes with it.
@@ -284,7 +300,7 @@ Deno.test("deadlines: silence, a dripped reply and a stalled transfer end in ETI
   for (const [what, script, op] of rows) {
     await t.step(what, async () => {
       await withServer({ files: { "/a": "A" }, ...script }, async (_srv, open) => {
-        const session = await open({}, 300);
+        const session = await open(quirkRecord(), 300);
         const started = performance.now();
         const error = await op(session).then(() => undefined, (e) => e);
         assert.ok(error instanceof FtpError, String(error));

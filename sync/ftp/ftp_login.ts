@@ -7,14 +7,16 @@
  * its session is resumable by the data connections under Deno (measured, see `tls_options.ts`).
  * The pin is checked right after the handshake, before USER and PASS are sent.
  *
- * Round trips: with a server known to tolerate pipelining, the whole login and set-up is one
- * write (USER, PASS, FEAT, TYPE I, OPTS UTF8 ON, OPTS MLST, PBSZ 0, PROT P, PWD; the OPTS are
- * sent whatever FEAT says, their refusals ignored). The first connection to a server learns it:
- * it logs in one command at a time, then sends the set-up as one write; if a reply is missing
- * after PROBE_WAIT_MS (at most half the timeout, plus 4 x the first reply's delay), or a set-up command is refused as
- * unknown (a garbled line), the server does not tolerate it: the connection is dropped, and this
- * one and every later one to the server send one command at a time. Servers whose greeting names
- * one known not to tolerate it (lftp's list) are served one command at a time from the start.
+ * Round trips: with a server known to tolerate pipelining whose features are known (the caller
+ * says so with `wantFeatures`), the whole login and set-up is one write (USER, PASS, the set-up
+ * commands, PBSZ 0, PROT P, PWD); when FEAT is wanted, USER, PASS and FEAT go in one write and
+ * the set-up (which FEAT decides) in a second. The first connection to a server learns whether
+ * it tolerates pipelining: it logs in one command at a time, then sends the set-up as one write;
+ * if a reply is missing after PROBE_WAIT_MS (at most half the timeout, plus 4 x the first reply's
+ * delay), or a required set-up command is refused as unknown (a garbled line), the server does
+ * not: the connection is dropped, and this one and every later one to the server send one
+ * command at a time. Servers whose greeting names one known not to tolerate it (lftp's list) are
+ * served one command at a time from the start.
  * @module
  */
 import net from "node:net";
@@ -22,7 +24,7 @@ import tls from "node:tls";
 import { FtpError, toFtpError } from "./errors.ts";
 import { type Command, FtpControl } from "./ftp_control.ts";
 import { type FtpReply, replyError } from "./ftp_reply.ts";
-import { exchange, FtpConnection, type ProtocolQuirks } from "./ftp_connection.ts";
+import { exchange, FtpConnection, type ProtocolQuirks, quirkRecord } from "./ftp_connection.ts";
 import { DenoWire, NodeWire, type Wire, wireError } from "./ftp_wire.ts";
 import {
   certificateFingerprint,
@@ -51,7 +53,30 @@ export interface FtpConnectionOptions {
   timeoutMs: number;
   /** What the server tolerates, shared by its connections (learned here when unknown). */
   quirks?: ProtocolQuirks | undefined;
+  /** Told the greeting, before anything is sent. */
+  onGreeting?: ((message: string) => void) | undefined;
+  /**
+   * Whether to send FEAT (asked once the greeting is in): false when the server's features are
+   * known already. @default {always}
+   */
+  wantFeatures?: (() => boolean) | undefined;
+  /**
+   * The set-up commands after the login, from FEAT's reply (undefined when FEAT was not sent or
+   * was refused). The engine adds PBSZ 0 and PROT P over TLS, and PWD; TYPE, PROT and PWD must
+   * succeed, the others' refusals are ignored. @default {DEFAULT_SETUP}
+   */
+  setup?: ((feat: FtpReply | undefined) => readonly string[]) | undefined;
 }
+
+/**
+ * The set-up without a `setup` option: binary transfers, UTF-8 names, the MLSD facts ftp-clone
+ * reads (the OPTS are sent whatever FEAT says; a refusal is ignored).
+ */
+export const DEFAULT_SETUP: readonly string[] = [
+  "TYPE I",
+  "OPTS UTF8 ON",
+  "OPTS MLST type;size;modify;",
+];
 
 /** Longest wait for the rest of a pipelined set-up on the first connection to a server (ms). */
 export const PROBE_WAIT_MS = 2_000;
@@ -63,16 +88,20 @@ export const PROBE_WAIT_MS = 2_000;
 const NO_PIPELINING_GREETING = /icrosoft FTP Service|MadGoat/;
 
 /** The server did not answer a pipelined set-up: retried one command at a time. */
-class PipeliningRefused extends Error {}
+class PipeliningRefused extends Error {
+  constructor(what: string) {
+    super(`commands sent together: ${what}`);
+  }
+}
 
 /** Open, secure and log in one connection. Rejects with an `FtpError` (never holding the password). */
 export async function openConnection(options: FtpConnectionOptions): Promise<FtpConnection> {
-  const quirks = options.quirks ?? {};
+  const quirks = options.quirks ?? quirkRecord();
   try {
     return await open(options, quirks);
   } catch (error) {
     if (!(error instanceof PipeliningRefused)) throw error;
-    quirks.pipelining = false;
+    quirks.learn("pipelining", false, error.message);
     return await open(options, quirks);
   }
 }
@@ -89,8 +118,11 @@ async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Prom
     control = new FtpControl(wire, { timeoutMs });
     const greeting = await control.greeting;
     if (greeting.code >= 400) throw replyError(greeting, "", step);
-    if (quirks.pipelining === undefined && NO_PIPELINING_GREETING.test(greeting.message)) {
-      quirks.pipelining = false;
+    options.onGreeting?.(greeting.message);
+    if (
+      quirks.quirk("pipelining") === undefined && NO_PIPELINING_GREETING.test(greeting.message)
+    ) {
+      quirks.learn("pipelining", false, "its greeting names a server known not to tolerate it");
     }
     let secure = wire;
     if (type === "ftpes") {
@@ -113,51 +145,59 @@ async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Prom
       dataTls = () => ({ ...tlsOptions, session: socket.getSession() });
     }
     step = `log in to ${server} as "${options.user}"`;
-    const secured = tlsOptions !== undefined;
-    const setup = [
-      "FEAT",
-      "TYPE I",
-      "OPTS UTF8 ON",
-      "OPTS MLST type;size;modify;",
-      ...(secured ? ["PBSZ 0", "PROT P"] : []),
-      "PWD",
-    ];
     const login: Command[] = [
       { line: `USER ${options.user}`, label: "USER" },
       { line: `PASS ${options.password}`, label: "PASS" },
+      ...(options.wantFeatures?.() ?? true ? [{ line: "FEAT" }] : []),
     ];
+    const setupOf = (feat: FtpReply | undefined): string[] => [
+      ...(options.setup?.(feat) ?? DEFAULT_SETUP),
+      ...(tlsOptions !== undefined ? ["PBSZ 0", "PROT P"] : []),
+      "PWD",
+    ];
+    const pipelining = quirks.quirk("pipelining");
+    let feat: FtpReply | undefined;
+    let setup: string[];
     let replies: FtpReply[];
-    if (quirks.pipelining === true) {
+    if (pipelining === true && login.length === 2) {
+      // Everything in one write.
+      setup = setupOf(undefined);
       const sent = control.send([...login, ...setup.map((line) => ({ line }))]);
       await checkLogin(sent[0]!, sent[1]!, step);
       step = `set up the session on ${server}`;
       replies = await Promise.all(sent.slice(2));
     } else {
-      const [user, pass] = exchange(control, login, false);
-      await checkLogin(user!, pass!, step);
+      const sent = exchange(control, login, pipelining === true);
+      await checkLogin(sent[0]!, sent[1]!, step);
       step = `set up the session on ${server}`;
-      const probing = quirks.pipelining === undefined;
-      const sent = exchange(control, setup.map((line) => ({ line })), probing);
-      // Decided before the reply deadline would fail the connection.
-      const probeMs = timeoutMs > 0 ? Math.min(PROBE_WAIT_MS, timeoutMs / 2) : PROBE_WAIT_MS;
-      replies = probing ? await probed(sent, probeMs) : await Promise.all(sent);
-    }
-    const byCommand = new Map(setup.map((line, i) => [line.split(" ")[0]!, replies[i]!]));
-    for (const required of ["TYPE", ...(secured ? ["PROT"] : []), "PWD"]) {
-      const reply = byCommand.get(required)!;
-      if (reply.code < 400) continue;
-      if (quirks.pipelining === undefined && reply.code >= 500 && reply.code <= 502) {
-        throw new PipeliningRefused(); // a garbled line reads as an unknown command
+      const featReply = login.length > 2 ? await sent[2]! : undefined;
+      feat = featReply !== undefined && featReply.code < 400 ? featReply : undefined;
+      setup = setupOf(feat);
+      const lines = setup.map((line) => ({ line }));
+      if (pipelining === undefined) {
+        // Decided before the reply deadline would fail the connection.
+        const probeMs = timeoutMs > 0 ? Math.min(PROBE_WAIT_MS, timeoutMs / 2) : PROBE_WAIT_MS;
+        replies = await probed(control.send(lines), probeMs);
+      } else {
+        replies = await Promise.all(exchange(control, lines, pipelining));
       }
-      throw replyError(reply, setup[replies.indexOf(reply)]!, step);
     }
-    quirks.pipelining ??= true;
+    const requiredOf = (line: string) => /^(TYPE|PROT|PWD)\b/.test(line);
+    for (const [i, reply] of replies.entries()) {
+      if (reply.code < 400 || !requiredOf(setup[i]!)) continue;
+      if (pipelining === undefined && reply.code >= 500 && reply.code <= 502) {
+        // A garbled line reads as an unknown command.
+        throw new PipeliningRefused(`"${setup[i]}" was answered "${reply.message}"`);
+      }
+      throw replyError(reply, setup[i]!, step);
+    }
+    if (pipelining === undefined) quirks.learn("pipelining", true);
     return new FtpConnection(control, {
       timeoutMs,
       quirks,
       dataTls,
-      features: parseFeatures(byCommand.get("FEAT")!),
-      home: parsePwd(byCommand.get("PWD")!),
+      feat,
+      home: parsePwd(replies.at(-1)!),
     });
   } catch (error) {
     control?.fail(Object.assign(new Error("Login failed"), { code: "ECONNABORTED" }));
@@ -186,21 +226,12 @@ async function probed(sent: Promise<FtpReply>[], probeMs: number): Promise<FtpRe
       timer = setTimeout(() => resolve(undefined), waitMs)
     );
     const got = await Promise.race([reply, late]).finally(() => clearTimeout(timer));
-    if (got === undefined) throw new PipeliningRefused();
+    if (got === undefined) {
+      throw new PipeliningRefused(`no reply to the command after ${Math.round(waitMs)} ms`);
+    }
     replies.push(got);
   }
   return replies;
-}
-
-/** FEAT's lines (` MLST type*;size*;`): first word (upper case) -> the rest. */
-function parseFeatures(reply: FtpReply): Map<string, string> {
-  const features = new Map<string, string>();
-  if (reply.code >= 400) return features;
-  for (const line of reply.message.split("\n").slice(1, -1)) {
-    const m = /^\s*(\S+)\s*(.*)$/.exec(line);
-    if (m !== null) features.set(m[1]!.toUpperCase(), m[2]!.trim());
-  }
-  return features;
 }
 
 /** The directory of `257 "/a ""b"" c" is the current directory` (`/a "b" c`). */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { FtpError } from "../../sync/ftp/errors.ts";
 import { type FtpConnectionOptions, openConnection } from "../../sync/ftp/ftp_login.ts";
-import type { FtpConnection, ProtocolQuirks } from "../../sync/ftp/ftp_connection.ts";
+import { type FtpConnection, quirkRecord } from "../../sync/ftp/ftp_connection.ts";
 import {
   requireServer,
   SERVER_MATRIX,
@@ -72,7 +72,7 @@ export async function runEngineMatrix(t: Deno.TestContext, kind: ServerKind): Pr
   for (const { mode } of SERVER_MATRIX.filter((m) => m.kind === kind)) {
     await t.step(`${kind} ${mode}`, async (t) => {
       await using srv = await startServer({ kind, mode });
-      const quirks: ProtocolQuirks = {};
+      const quirks = quirkRecord();
       const session = await openConnection(optionsFor(srv, { quirks }));
       try {
         await modeSteps(t, srv, session, quirks);
@@ -87,10 +87,10 @@ async function modeSteps(
   t: Deno.TestContext,
   srv: TestServer,
   session: FtpConnection,
-  quirks: ProtocolQuirks,
+  quirks: ReturnType<typeof quirkRecord>,
 ): Promise<void> {
   await t.step("login learns that the server pipelines; a second login is one write", async () => {
-    assert.equal(quirks.pipelining, true);
+    assert.equal(quirks.facts.pipelining, true);
     assert.equal(session.home, "/");
     const again = await openConnection(optionsFor(srv, { quirks }));
     assert.equal(again.home, "/");
@@ -106,7 +106,7 @@ async function modeSteps(
       const [mdtm] = got.before;
       assert.ok(mdtm !== undefined && !(mdtm instanceof FtpError) && mdtm.code === 213);
     }
-    assert.equal(quirks.epsv, true);
+    assert.equal(quirks.facts.epsv, true);
   });
 
   await t.step("resume: REST download, APPE upload", async () => {
