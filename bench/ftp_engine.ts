@@ -12,9 +12,9 @@
  * shows the median of the repetitions. Measures only the client: run it on an idle machine.
  *
  * Options: `--n N` operations per kind (1000; rtt20 and connections: N / 20), `--reps R` (3),
- * `--modes plain,explicit,rtt20`, `--engines basic-ftp-public,basic-ftp,own` (basic-ftp: the
- * engine before issue 15, basic-ftp patched through private members, while it exists;
- * basic-ftp-public: basic-ftp 6.2.6's `Client` through its public API only).
+ * `--modes plain,explicit,rtt20`, `--engines basic-ftp-public,remote-fs,own` (own: the engine's
+ * connection; remote-fs: `FtpRemoteFs` over it, with the server profile and time frames;
+ * basic-ftp-public: basic-ftp 6.2.6's `Client` through its public API only, for comparison).
  * @module
  */
 import { Client } from "basic-ftp";
@@ -46,7 +46,8 @@ interface Engine {
   close(): Promise<void>;
 }
 
-function basicFtpEngine(remote: RemoteFs): Engine {
+/** `FtpRemoteFs` (what the sync engine calls) over the own engine. */
+function remoteFsEngine(remote: RemoteFs): Engine {
   return {
     noop: () => remote.noop!(),
     mdtm: async (path) => void await remote.mtime(path),
@@ -144,7 +145,7 @@ function optionsOf(target: Target, quirks: ProtocolQuirks) {
 async function open(name: string, target: Target, quirks: ProtocolQuirks): Promise<Engine> {
   const options = optionsOf(target, quirks);
   if (name === "own") return ownEngine(await openConnection(options));
-  if (name === "basic-ftp") return basicFtpEngine(await connectRemoteFs(options));
+  if (name === "remote-fs") return remoteFsEngine(await connectRemoteFs(options));
   // basic-ftp-public: its `Client` as it comes, with the TLS options FTPS needs under Deno.
   const client = new Client(options.timeoutMs);
   await client.access({
@@ -210,7 +211,7 @@ async function run(): Promise<void> {
       n: { type: "string", default: "1000" },
       reps: { type: "string", default: "3" },
       modes: { type: "string", default: "plain,explicit,rtt20" },
-      engines: { type: "string", default: "basic-ftp-public,basic-ftp,own" },
+      engines: { type: "string", default: "basic-ftp-public,remote-fs,own" },
     },
   });
   const n = Number(args.values.n);

@@ -137,17 +137,12 @@ const TRANSIENT_SYSTEM_CODES = new Set([
   "ENOTCONN",
 ]);
 
-/** Messages of basic-ftp (and node:tls) errors that mean the connection was lost. */
+/** Messages of errors without a system code that still mean "try again later". */
 const TRANSIENT_MESSAGES = [
   /Timeout/i,
-  /Server sent FIN packet unexpectedly/,
-  /Server closed connection unexpectedly/,
-  /Client is closed/,
-  /User closed client/,
-  /None of the available transfer strategies work/,
+  // node:tls: the server closed the connection during the handshake.
   /socket disconnected before secure TLS connection/i,
-  /Can't open data connection/,
-  // basic-ftp: the local file was modified during an upload; the next pass sends it again.
+  // The local file was modified during an upload (ftp_transfers.ts): the next pass sends it again.
   /changed while it was being uploaded/,
 ];
 
@@ -163,10 +158,30 @@ export interface ToFtpErrorOptions {
 }
 
 /**
- * Classify anything thrown by basic-ftp or node:net/node:tls as an `FtpError`:
- * FTP replies 4xx are transient and 5xx permanent; dropped, refused and timed-out connections are
- * transient; certificate failures and everything unknown are permanent. An `FtpError` is returned
- * as it is.
+ * The `FtpError` of a refusal (a reply >= 400) to `command` (a label: never holds a password):
+ * 4xx transient, 5xx permanent; its meaning from the code, the text and the command. With
+ * `action`, the message says what was attempted: `Cannot log in to h:21 as "bob": server replied
+ * "530 Login incorrect"`.
+ */
+export function replyError(
+  reply: { code: number; message: string },
+  command: string,
+  action?: string,
+): FtpError {
+  const text = reply.message.replace(/\s+/g, " ").trim().replace(/\.$/, "");
+  const what = action === undefined ? `FTP command "${command}" failed` : `Cannot ${action}`;
+  return new FtpError(`${what}: server replied "${text}"`, {
+    code: reply.code,
+    command: action ?? command,
+    transient: reply.code >= 400 && reply.code < 500,
+  });
+}
+
+/**
+ * Classify anything else thrown while speaking FTP (Deno's and node:net/node:tls's errors, the
+ * engine's connection errors, a local file's) as an `FtpError`: dropped, refused and timed-out
+ * connections are transient; certificate failures and everything unknown are permanent. An
+ * `FtpError` is returned as it is.
  */
 export function toFtpError(
   err: unknown,
@@ -187,15 +202,6 @@ export function toFtpError(
   const what = options.action !== undefined
     ? `Cannot ${scrub(options.action)}`
     : `FTP command "${scrub(command)}" failed`;
-  // basic-ftp's FTPError: the server answered with a numeric reply code.
-  if (error.name === "FTPError" && typeof rawCode === "number") {
-    return new FtpError(`${what}: server replied "${detail}"`, {
-      code: rawCode,
-      command: scrub(command),
-      transient: rawCode >= 400 && rawCode < 500,
-      cause: err,
-    });
-  }
   const code = typeof rawCode === "string" ? rawCode : undefined;
   let transient = false;
   if (CERTIFICATE_ERROR.test(`${code ?? ""} ${error.message}`)) transient = false;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { FTPError } from "basic-ftp";
-import { FtpError, meaningOfReply, replyOf, toFtpError } from "./errors.ts";
+import { FtpError, meaningOfReply, replyError, replyOf, toFtpError } from "./errors.ts";
 
 function systemError(message: string, code?: string): Error {
   const err = new Error(message);
@@ -10,11 +9,6 @@ function systemError(message: string, code?: string): Error {
 
 Deno.test("toFtpError classifies transient and permanent failures", async (t) => {
   const cases: [string, unknown, number | string | undefined, boolean][] = [
-    ["550 permanent", new FTPError({ code: 550, message: "550 Failed to open file." }), 550, false],
-    ["530 login", new FTPError({ code: 530, message: "530 Login incorrect." }), 530, false],
-    ["421 transient", new FTPError({ code: 421, message: "421 Too many users" }), 421, true],
-    ["425 transient", new FTPError({ code: 425, message: "425 Unable to build" }), 425, true],
-    ["451 transient", new FTPError({ code: 451, message: "451 Local error" }), 451, true],
     ["ECONNRESET", systemError("read ECONNRESET (data socket)", "ECONNRESET"), "ECONNRESET", true],
     ["EPIPE", systemError("write EPIPE (data socket)", "EPIPE"), "EPIPE", true],
     [
@@ -26,16 +20,16 @@ Deno.test("toFtpError classifies transient and permanent failures", async (t) =>
     ["ETIMEDOUT", systemError("connect ETIMEDOUT", "ETIMEDOUT"), "ETIMEDOUT", true],
     ["control timeout", systemError("Timeout (control socket)"), undefined, true],
     [
-      "FIN",
-      systemError("Server sent FIN packet unexpectedly, closing connection."),
-      undefined,
+      "closed",
+      systemError("The server closed the control connection", "ECONNRESET"),
+      "ECONNRESET",
       true,
     ],
     [
-      "closed",
-      systemError("Client is closed because Server sent FIN packet", "ECONNRESET"),
-      "ECONNRESET",
-      true,
+      "not FTP",
+      systemError('The server sent "SSH-2.0" where an FTP reply must start', "EPROTO"),
+      "EPROTO",
+      false,
     ],
     [
       "self-signed",
@@ -75,13 +69,34 @@ Deno.test("toFtpError keeps an FtpError and scrubs secrets", () => {
 });
 
 Deno.test("toFtpError names the attempted action when given", () => {
-  const e = toFtpError(new FTPError({ code: 530, message: "530 Login incorrect." }), "login", {
-    action: 'log in to 127.0.0.1:21 as "bob"',
+  const e = toFtpError(systemError("connect ECONNREFUSED 127.0.0.1:21", "ECONNREFUSED"), "x", {
+    action: "connect to 127.0.0.1:21",
   });
-  assert.equal(
-    e.message,
-    'Cannot log in to 127.0.0.1:21 as "bob": server replied "530 Login incorrect"',
-  );
+  assert.equal(e.message, "Cannot connect to 127.0.0.1:21: connect ECONNREFUSED 127.0.0.1:21");
+  assert.equal(e.transient, true);
+});
+
+Deno.test("replyError: 4xx transient, 5xx permanent, the meaning from errors.ts", async (t) => {
+  const rows: [string, number, boolean, string][] = [
+    ["550 Failed to open file.", 550, false, "notFound"],
+    ["530 Login incorrect.", 530, false, "refused"],
+    ["421 Too many users", 421, true, "tooManyConnections"],
+    ["425 Unable to build", 425, true, "transient"],
+    ["451 Local error", 451, true, "transient"],
+  ];
+  for (const [message, code, transient, meaning] of rows) {
+    await t.step(message, () => {
+      const e = replyError({ code, message }, "RETR /a b.txt");
+      assert.equal(e.code, code);
+      assert.equal(e.transient, transient);
+      assert.equal(e.meaning, meaning);
+      assert.equal(e.command, "RETR /a b.txt");
+      assert.equal(
+        e.message,
+        `FTP command "RETR /a b.txt" failed: server replied "${message.replace(/\.$/, "")}"`,
+      );
+    });
+  }
 });
 
 Deno.test("meaningOfReply: one meaning per reply, 550 told apart by its text", () => {
@@ -139,10 +154,27 @@ Deno.test("FtpError: answered is a refusal on a usable connection", () => {
 });
 
 Deno.test("replyOf: the server's reply of an error, else its message", () => {
-  const e = toFtpError(
-    new FTPError({ code: 550, message: "550 Rename not permitted." }),
-    "RNFR /a",
-  );
+  const e = replyError({ code: 550, message: "550 Rename not permitted." }, "RNFR /a");
   assert.equal(replyOf(e), "550 Rename not permitted");
   assert.equal(replyOf(new Error("boom")), "boom");
+});
+
+Deno.test("replyError: an attempted action and a busy server", () => {
+  const missing = replyError({ code: 550, message: "550 No such file." }, "RETR /a");
+  assert.equal(missing.message, 'FTP command "RETR /a" failed: server replied "550 No such file"');
+  assert.equal(missing.transient, false);
+  assert.equal(missing.meaning, "notFound");
+  assert.equal(missing.code, 550);
+  const busy = replyError({ code: 450, message: "450 Busy" }, "STOR /a");
+  assert.equal(busy.transient, true);
+  const login = replyError(
+    { code: 530, message: "530 Login incorrect." },
+    "PASS",
+    'log in to h:21 as "bob"',
+  );
+  assert.equal(
+    login.message,
+    'Cannot log in to h:21 as "bob": server replied "530 Login incorrect"',
+  );
+  assert.equal(login.meaning, "refused");
 });

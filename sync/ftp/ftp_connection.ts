@@ -12,10 +12,10 @@
  * @module
  */
 import type tls from "node:tls";
-import { toFtpError } from "./errors.ts";
+import { replyError, toFtpError } from "./errors.ts";
 import type { Command, FtpControl } from "./ftp_control.ts";
 import { DataTransfer, openDataWire, passivePort, type TransferData } from "./ftp_data.ts";
-import { type FtpReply, replyError } from "./ftp_reply.ts";
+import type { FtpReply } from "./ftp_reply.ts";
 import { FtpError } from "./errors.ts";
 
 /** A protocol fact the engine learns about a server. */
@@ -232,11 +232,18 @@ export class FtpConnection {
     }
   }
 
-  /** A listing's raw text (`MLSD /d`, `LIST -a /d`), at most LISTING_MAX_BYTES. */
-  async list(command: string): Promise<string> {
+  /**
+   * A listing's raw text (`MLSD /d`, `LIST -a /d`), at most LISTING_MAX_BYTES; `options` as for
+   * a transfer (e.g. `CWD dir` before a `LIST`).
+   */
+  async list(
+    command: string,
+    options: Pick<TransferSpec, "before" | "requireBefore"> = {},
+  ): Promise<string> {
     const chunks: Uint8Array[] = [];
     let length = 0;
     await this.transfer({
+      ...options,
       command,
       data: {
         receive: (chunk) => {

@@ -46,7 +46,7 @@ export async function hashFile(
       // then names another algorithm and is not taken.
       const [opts, hash] = await session.run(
         command,
-        () => session.client.sendAll([`OPTS HASH ${algorithm}`, command]),
+        () => session.sendAll([`OPTS HASH ${algorithm}`, command]),
       );
       if (opts !== undefined && !(opts instanceof Error)) selection.selected = algorithm;
       if (hash instanceof Error || hash === undefined) throw toFtpError(hash, command);

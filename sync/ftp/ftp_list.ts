@@ -49,9 +49,13 @@ export async function listDirectory(
   });
 }
 
+/**
+ * A listing's raw text. With `cwd`, the directory is entered first: the CWD goes out with the data
+ * connection's EPSV, and a refused CWD rejects with its reply, nothing listed.
+ */
 function listRaw(session: FtpSession, command: string, cwd?: string): Promise<string> {
-  const options = cwd === undefined ? {} : { cwd };
-  return session.run(command, () => session.client.listRaw(command, options));
+  const options = cwd === undefined ? {} : { before: [`CWD ${cwd}`], requireBefore: true };
+  return session.run(command, () => session.client.list(command, options));
 }
 
 /**

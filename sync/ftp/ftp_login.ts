@@ -21,9 +21,9 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { FtpError, toFtpError } from "./errors.ts";
+import { FtpError, replyError, toFtpError } from "./errors.ts";
 import { type Command, FtpControl } from "./ftp_control.ts";
-import { type FtpReply, replyError } from "./ftp_reply.ts";
+import type { FtpReply } from "./ftp_reply.ts";
 import { exchange, FtpConnection, type ProtocolQuirks, quirkRecord } from "./ftp_connection.ts";
 import { DenoWire, NodeWire, type Wire, wireError } from "./ftp_wire.ts";
 import {

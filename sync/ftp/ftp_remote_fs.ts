@@ -1,7 +1,8 @@
 /**
- * `RemoteFs` over one logged-in basic-ftp connection (opened by `connect_remote_fs.ts`); each
- * operation lives in the module of its concept (`ftp_list.ts`, `ftp_transfers.ts`,
- * `ftp_times.ts`, `ftp_hash.ts`, `server_time_probe.ts`) over the connection's `FtpSession`.
+ * `RemoteFs` over one logged-in connection of the FTP engine (`ftp_connection.ts`, opened by
+ * `connect_remote_fs.ts`); each operation lives in the module of its concept (`ftp_list.ts`,
+ * `ftp_transfers.ts`, `ftp_times.ts`, `ftp_hash.ts`, `server_time_probe.ts`) over the
+ * connection's `FtpSession`.
  *
  * Per-file cost: every operation is one FTP command on an absolute path (no CWD/PWD per
  * operation); a listing is one data connection. Extra round trips happen only on LIST-only
@@ -143,10 +144,11 @@ export class FtpRemoteFs implements RemoteFs {
       );
     }
     try {
-      await session.run(
-        command,
-        () => session.client.sendPipelined([`RNFR ${src}`, `RNTO ${dst}`]),
-      );
+      await session.run(command, async () => {
+        const replies = await session.sendAll([`RNFR ${src}`, `RNTO ${dst}`]);
+        const refused = replies.find((reply) => reply instanceof FtpError);
+        if (refused !== undefined) throw refused;
+      });
     } catch (error) {
       const e = error instanceof FtpError ? error : toFtpError(error, command);
       if (!e.answered || typeof e.code !== "number" || e.code < 500) throw e;
@@ -175,10 +177,7 @@ export class FtpRemoteFs implements RemoteFs {
         await session.send(`${verb} ${server}`);
         return true;
       }
-      const text = await session.run(
-        `LIST ${server}`,
-        () => session.client.listRaw(`LIST ${server}`),
-      );
+      const text = await session.run(`LIST ${server}`, () => session.client.list(`LIST ${server}`));
       return text.trim() === "" ? undefined : true;
     } catch (error) {
       return (error as FtpError).meaning === "notFound" ? false : undefined;
@@ -221,7 +220,15 @@ export class FtpRemoteFs implements RemoteFs {
     const server = session.path(path);
     if (!this.capabilities.size) throw unsupported(`read the size of "${server}"`, "SIZE");
     try {
-      return await session.run(`SIZE ${server}`, () => session.client.size(server));
+      const reply = await session.send(`SIZE ${server}`);
+      const size = Number(reply.message.slice(4).trim());
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw new FtpError(
+          `FTP command "SIZE ${server}" failed: cannot read a size in "${reply.message}"`,
+          { command: `SIZE ${server}`, transient: false },
+        );
+      }
+      return size;
     } catch (error) {
       if (notImplemented(error) && session.profile.features?.size !== true) {
         session.profile.learn("size", false, replyOf(error));
@@ -262,21 +269,7 @@ export class FtpRemoteFs implements RemoteFs {
   }
 
   /** QUIT (waiting at most 2 s) and close. Never rejects. */
-  async close(): Promise<void> {
-    const client = this.#session.client;
-    if (!client.closed) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          client.send("QUIT"),
-          new Promise((resolve) => timer = setTimeout(resolve, 2000)),
-        ]);
-      } catch {
-        // Closing anyway.
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    client.close();
+  close(): Promise<void> {
+    return this.#session.client.close();
   }
 }

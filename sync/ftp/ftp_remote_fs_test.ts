@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { DenoFtpClient } from "./deno_ftp_client.ts";
+import type { FtpConnection } from "./ftp_connection.ts";
 import { parseFeatures } from "./features.ts";
 import { FtpRemoteFs } from "./ftp_remote_fs.ts";
 import { FtpSession } from "./ftp_session.ts";
@@ -17,7 +17,7 @@ function fakeRemote(options: {
   const sent: string[] = [];
   const client = {
     closed: false,
-    send(command: string) {
+    command(command: string) {
       sent.push(command);
       const set = /^(MFMT|MDTM) (\d{14}) (.+)$/.exec(command);
       if (set !== null) {
@@ -34,7 +34,7 @@ function fakeRemote(options: {
       }
       return Promise.reject(new Error(`unexpected ${command}`));
     },
-  } as unknown as DenoFtpClient;
+  } as unknown as FtpConnection;
   const profile = new ServerProfiles().get({ host: "fake", port: 21, user: "u" });
   profile.setFeatures(
     parseFeatures(`211-Features:\n MDTM\n${options.mfmt ? " MFMT\n" : ""}211 End`),

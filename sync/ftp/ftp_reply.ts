@@ -1,6 +1,6 @@
 /**
- * FTP replies: reading them from the control connection's bytes (RFC 959 §4.2), and the
- * `FtpError` of a refusal.
+ * FTP replies, read from the control connection's bytes (RFC 959 §4.2); a refusal becomes an
+ * `FtpError` in `errors.ts` (`replyError`).
  *
  * A reply is one line `DDD text`, or several: `DDD-text`, any lines, then `DDD text` with the same
  * code. Lines end with CRLF (a lone LF is accepted). Anything else where a reply must start is not
@@ -8,7 +8,6 @@
  * error says what arrived.
  * @module
  */
-import { FtpError } from "./errors.ts";
 
 /** One complete reply. */
 export interface FtpReply {
@@ -111,19 +110,4 @@ export class ReplyParser {
 /** The text after the code of a one-line reply (`213 20250601120000` -> `20250601120000`). */
 export function replyText(reply: FtpReply): string {
   return reply.message.slice(4);
-}
-
-/**
- * The `FtpError` of a refusal (a reply >= 400) to `command` (a label: never holds a password):
- * 4xx transient, 5xx permanent; its meaning is decided in `errors.ts`. With `action`, the message
- * says what was attempted: `Cannot log in to h:21 as "bob": server replied "530 Login incorrect"`.
- */
-export function replyError(reply: FtpReply, command: string, action?: string): FtpError {
-  const text = reply.message.replace(/\s+/g, " ").trim().replace(/\.$/, "");
-  const what = action === undefined ? `FTP command "${command}" failed` : `Cannot ${action}`;
-  return new FtpError(`${what}: server replied "${text}"`, {
-    code: reply.code,
-    command: action ?? command,
-    transient: reply.code >= 400 && reply.code < 500,
-  });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FtpReply, MAX_REPLY_BYTES, replyError, ReplyParser } from "./ftp_reply.ts";
+import { type FtpReply, MAX_REPLY_BYTES, ReplyParser } from "./ftp_reply.ts";
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -83,24 +83,4 @@ Deno.test("ReplyParser: a reply beyond MAX_REPLY_BYTES is refused before it is w
       endless.push(bytes("y".repeat(65_536)));
     }
   }, /longer than/);
-});
-
-Deno.test("replyError: 4xx transient, 5xx permanent, with the meaning decided in errors.ts", () => {
-  const missing = replyError({ code: 550, message: "550 No such file." }, "RETR /a");
-  assert.equal(missing.message, 'FTP command "RETR /a" failed: server replied "550 No such file"');
-  assert.equal(missing.transient, false);
-  assert.equal(missing.meaning, "notFound");
-  assert.equal(missing.code, 550);
-  const busy = replyError({ code: 450, message: "450 Busy" }, "STOR /a");
-  assert.equal(busy.transient, true);
-  const login = replyError(
-    { code: 530, message: "530 Login incorrect." },
-    "PASS",
-    'log in to h:21 as "bob"',
-  );
-  assert.equal(
-    login.message,
-    'Cannot log in to h:21 as "bob": server replied "530 Login incorrect"',
-  );
-  assert.equal(login.meaning, "refused");
 });

@@ -1,7 +1,8 @@
 /**
  * One logged-in connection's context, shared by the modules that implement `FtpRemoteFs`'s
- * operations (listing, transfers, times, hashes, the time probe): the client, the server's
- * profile, where paths start, the time frames, and how a failure is classified.
+ * operations (listing, transfers, times, hashes, the time probe): the engine's connection
+ * (`ftp_connection.ts`), the server's profile, where paths start, the time frames, and how a
+ * failure is classified.
  *
  * ## Paths
  * A path of the `RemoteFs` contract is absolute from the FTP login directory (the original
@@ -10,14 +11,15 @@
  * absolute from the server's root (`/var/www/a.txt`): for accounts that are not chrooted.
  * @module
  */
-import type { DenoFtpClient } from "./deno_ftp_client.ts";
 import { FtpError, toFtpError } from "./errors.ts";
+import type { FtpConnection } from "./ftp_connection.ts";
+import type { FtpReply } from "./ftp_reply.ts";
 import type { ServerProfile } from "./server_profile.ts";
 import type { TimeOffsets } from "./server_time.ts";
 
 /** Everything an operation of one connection needs. */
 export class FtpSession {
-  readonly client: DenoFtpClient;
+  readonly client: FtpConnection;
   readonly profile: ServerProfile;
   /** The login directory (PWD). */
   readonly home: string;
@@ -28,7 +30,7 @@ export class FtpSession {
   readonly #configured: TimeOffsets | undefined;
 
   constructor(init: {
-    client: DenoFtpClient;
+    client: FtpConnection;
     profile: ServerProfile;
     home: string;
     now: () => number;
@@ -99,8 +101,16 @@ export class FtpSession {
   }
 
   /** One command's reply (rejects with an FtpError, classified). */
-  send(command: string): Promise<{ code: number; message: string }> {
-    return this.run(command, () => this.client.send(command));
+  send(command: string): Promise<FtpReply> {
+    return this.run(command, () => this.client.command(command));
+  }
+
+  /**
+   * Commands sent together (one write where the server tolerates it), each reply or refusal in
+   * order; rejects only when the connection fails.
+   */
+  sendAll(commands: readonly string[]): Promise<Array<FtpReply | FtpError>> {
+    return this.client.commands(commands);
   }
 }
 

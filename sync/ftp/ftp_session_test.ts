@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { DenoFtpClient } from "./deno_ftp_client.ts";
+import type { FtpConnection } from "./ftp_connection.ts";
 import { FtpSession } from "./ftp_session.ts";
 import { ServerProfiles } from "./server_profile.ts";
 
 function session(home: string): FtpSession {
   return new FtpSession({
-    client: {} as DenoFtpClient,
+    client: {} as FtpConnection,
     profile: new ServerProfiles().get({ host: "h", port: 21, user: "u" }),
     home,
     now: Date.now,

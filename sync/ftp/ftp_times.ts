@@ -83,7 +83,7 @@ export async function writeMtime(
   if (known === false) return false;
   const command = `MDTM ${stamp} ${server}`;
   try {
-    const reply = await session.client.send(command);
+    const reply = await session.client.command(command);
     record(reply.message);
   } catch (err) {
     const e = toFtpError(err, command);
@@ -92,7 +92,7 @@ export async function writeMtime(
     // file, so check that the file is readable with a plain MDTM.
     if (e.code === 550) {
       try {
-        await session.client.send(`MDTM ${server}`);
+        await session.client.command(`MDTM ${server}`);
       } catch {
         throw e;
       }

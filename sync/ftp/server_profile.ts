@@ -37,6 +37,8 @@ export interface ServerQuirks {
   listOptions?: boolean;
   /** EPSV works (false: PASV only). */
   epsv?: boolean;
+  /** Several commands in one write are all answered, in order (false: one at a time). */
+  pipelining?: boolean;
   /** Two-argument `MDTM YYYYMMDDHHMMSS path` sets mtimes (vsftpd). */
   mdtmWrite?: boolean;
   /** RNFR/RNTO of an upload onto a free name works (false: refused by the server). */
@@ -56,6 +58,10 @@ const QUIRK_TEXT: {
       ? "takes options after LIST (LIST -a <dir>)"
       : "takes no options after LIST (it reads `LIST -a <dir>` as a path): listing with LIST <dir>",
   epsv: (v) => v ? "accepts EPSV" : "refuses EPSV: data connections use PASV",
+  pipelining: (v) =>
+    v
+      ? "answers commands sent together (pipelining)"
+      : "does not answer commands sent together: one command at a time",
   mdtmWrite: (v) =>
     v
       ? "sets mtimes with a two-argument MDTM"

@@ -9,8 +9,7 @@
  * refused (to tell a read-only account from a missing directory).
  * @module
  */
-import { FTPError } from "basic-ftp";
-import { FtpError, meaningOf, toFtpError } from "./errors.ts";
+import { FtpError, meaningOf, replyOf, toFtpError } from "./errors.ts";
 import type { FtpSession } from "./ftp_session.ts";
 import { formatFtpTimestamp } from "./ftp_time.ts";
 import { uploadBytes } from "./ftp_transfers.ts";
@@ -31,8 +30,8 @@ export function probeName(
 }
 
 /** The reply's text, or undefined for a refusal or a missing reply. */
-function replyText(reply: { message: string } | FTPError | undefined): string | undefined {
-  return reply === undefined || reply instanceof FTPError ? undefined : reply.message;
+function replyText(reply: { message: string } | FtpError | undefined): string | undefined {
+  return reply === undefined || reply instanceof FtpError ? undefined : reply.message;
 }
 
 /** MLST's `modify` fact from its reply (`250-...`, ` facts; name`, `250 End`). */
@@ -75,14 +74,14 @@ export async function probeServerTime(
       ...(caps.mlsd ? [`MLST ${server}`] : []),
     ];
     if (reads.length > 0) {
-      const replies = await client.sendAll(reads);
+      const replies = await session.sendAll(reads);
       roundTrips++;
       const mdtm = caps.mdtm ? replyText(replies[0]) : undefined;
       if (mdtm !== undefined) seen.mdtm = mdtm.slice(4).trim();
       const mlst = mlstModify(replyText(replies[caps.mdtm ? 1 : 0]));
       if (mlst !== undefined) seen.mlst = mlst;
     }
-    const listed = await client.listRaw(`LIST ${server}`).catch(() => "");
+    const listed = await client.list(`LIST ${server}`).catch(() => "");
     roundTrips += 2;
     // pure-ftpd names the file as it was asked (`/dir/.ftp-clone...`): no name rules here.
     const entry = listingLines(listed)
@@ -111,19 +110,19 @@ export async function probeServerTime(
       );
     }
     batch.push(`DELE ${server}`);
-    const replies = await client.sendAll(batch);
+    const replies = await session.sendAll(batch);
     roundTrips++;
-    deleted = !(replies[replies.length - 1] instanceof FTPError);
+    deleted = !(replies[replies.length - 1] instanceof FtpError);
     if (batch.length === 3) {
       const set = replies[0];
       if (setVerb === "MDTM" && set !== undefined) {
-        if (set instanceof FTPError) profile.learn("mdtmWrite", false, set.message);
+        if (set instanceof FtpError) profile.learn("mdtmWrite", false, replyOf(set));
         else profile.learn("mdtmWrite", true);
       }
       const back = readVia === "mdtm"
         ? replyText(replies[1])?.slice(4).trim()
         : mlstModify(replyText(replies[1]));
-      if (set !== undefined && !(set instanceof FTPError) && back !== undefined) {
+      if (set !== undefined && !(set instanceof FtpError) && back !== undefined) {
         seen.set = { sent, readBack: back, via: readVia! };
       }
     }
@@ -131,7 +130,7 @@ export async function probeServerTime(
     return { ok: false, kind: "failed", reason: toFtpError(error, "time probe").message };
   } finally {
     if (!deleted && !client.closed) {
-      await client.send(`DELE ${server}`).catch(() => {});
+      await client.command(`DELE ${server}`).catch(() => {});
     }
   }
   const derived = deriveServerTime(seen as ProbeObservation);

@@ -90,11 +90,3 @@ Deno.test("a 425 when the data connection cannot be opened is tried once more", 
     assert.equal(refusals, 1);
   });
 });
-
-Deno.test("deno_ftp_client.ts is written for basic-ftp 6.2.6 (it replaces and calls its internals)", async () => {
-  // When this fails: re-check every basic-ftp internal that deno_ftp_client.ts and
-  // native_transfer.ts use (ftp.send, ftp.handle, parseList, _handleConnectResponse,
-  // closeWithError) and the FTPS notes of tls_options.ts, then update the version here.
-  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  assert.equal(config.imports["basic-ftp"], "npm:basic-ftp@6.2.6");
-});
