@@ -1,6 +1,6 @@
 /**
- * The FTP layer: the `RemoteFs` seam, its basic-ftp implementation, the connection pool, TLS,
- * what is learned per server (capabilities, quirks, time).
+ * The FTP layer: the `RemoteFs` seam, its implementation on our FTP engine (`ftp_*.ts`), the
+ * connection pool, TLS, what is learned per server (capabilities, quirks, time).
  * @module
  */
 export type * from "./remote_fs.ts";

@@ -7,48 +7,32 @@
  * handshake, before USER/PASS are sent. The certificate is accepted if and only if it matches,
  * whatever `tlsVerify` says.
  *
- * ## FTPS under Deno: what breaks and why (measured: basic-ftp 6.2.6, Deno 2.9.6, 2026-11-25)
+ * ## FTPS under Deno: what breaks and why (Deno 2.9.6; re-measured with the own engine 2026-12-06)
  * vsftpd and proftpd (their defaults) refuse a TLS data connection that does not resume a TLS
  * session of the control connection (vsftpd `522 SSL connection failed: session reuse required`,
  * then it drops the control connection; proftpd `425 Unable to build data connection`, tls.log
- * "client did not reuse TLS session"). basic-ftp passes `session: <control's session>` to every
- * data connection's `tls.connect`; Node honours it, Deno does not:
- *
- * Root cause: Deno's node:tls resumes sessions only from its own client-side cache, keyed by
- * the TLS server name (`servername`, else `host`); the `session` option is not used to pick the
- * session (`getSession()` returns a value, but passing it back changes nothing). Everything
- * below follows from that:
- * 1. Several connections to one server in one process (a pool!): they share the cache entry, so
- *    a data connection resumes whichever connection's session was stored last and is refused.
- *    Two explicit-TLS connections to proftpd: the second one's data connections all failed.
- *    Fix: a server name unique per FTP connection (below); 3 connections: 12/12 OK.
- * 2. Implicit TLS with basic-ftp's `tls.connect(port, host, options)` (the TLS socket dials
- *    itself): its session never becomes resumable for data connections built with
- *    `tls.connect({ socket })`, even with a unique server name: every data connection refused.
- *    Fix: `DenoFtpClient.connectImplicitTLS` connects a TCP socket first and upgrades it (the
- *    path that AUTH TLS and the data connections take), 20/20 OK.
- * 3. TLS 1.3: tickets are single-use in Deno's client cache. The control connection leaves 2
- *    tickets (OpenSSL's default); each data connection takes one; a download or a listing gets a
- *    new one back, an upload does not (its new ticket never reaches the cache). After 2 uploads
- *    the cache is empty, the next data connection does a full handshake and is refused (and that
- *    handshake refills the cache with 2 tickets). proftpd, 10 uploads: U U fail U U fail...;
- *    lists and downloads only: never fails. TLS 1.2 resumption reuses one session as often as
- *    needed. Fix: `maxVersion: "TLSv1.2"` (below). Reading the upload socket to the
- *    end did not help.
- * 4. A `ca` option (or any own `secureContext`) apparently gives the connection a cache of its
- *    own: data connections never find the control connection's session, every one is refused.
- *    Fix: never pass `ca`; pin with the SHA-256 fingerprint after the handshake instead.
- * More Deno quirks, avoided by the transfers (`ftp_transfers.ts`): writing a zero-length chunk to
- * a TLS socket fails with EPERM (and the connection is closed), so a small upload is one chunk
- * and an empty one none; a TLS socket paused by backpressure misses the end of the stream (all
- * bytes arrive, then the transfer times out), so downloads write each chunk synchronously and
- * never pause the data socket.
- *
- * basic-ftp 6.2.6 vs 5.3.1: 6.2.6 passes `host` to implicit-TLS sessions and stores the tickets
- * of data connections (`tlsSessionStore`), which fixes Node >= 24.17, not Deno: under Deno both
- * versions fail the same way (6.2.6 native: implicit 0/20, proftpd explicit TLS 1.3 10/20), so
- * 6.2.6 stays. Re-check all this when upgrading basic-ftp or Deno; `_handleConnectResponse` is
- * private API.
+ * "client did not reuse TLS session"). Under Deno's node:tls a data connection resumes only with
+ * all of these (each one left out fails, measured on vsftpd and proftpd, explicit and implicit):
+ * 1. `session: <the control socket's getSession()>` in the data connection's options
+ *    (`ftp_login.ts`): without it, every data connection was refused (522).
+ * 2. A server name unique per FTP connection (below): the session is also looked up by server
+ *    name in a process-wide cache; with one name for all, the data connections of 3 concurrent
+ *    proftpd connections were refused from the first round.
+ * 3. TLS 1.2 at most (below): TLS 1.3 tickets are single-use in Deno's client cache and an
+ *    upload's new ticket never reaches it: after two uploads the next data connection does a full
+ *    handshake and is refused (proftpd: upload, upload, then the download refused).
+ * 4. Implicit TLS by upgrading an already-connected TCP socket (`ftp_login.ts`): a TLS socket that
+ *    dials itself (`tls.connect(port, host, options)`) never leaves a session the data connections
+ *    can resume.
+ * 5. Never `ca` (or any own `secureContext`): it gives the connection a session cache of its own;
+ *    the pin is checked on the certificate after the handshake instead.
+ * Native TLS (`Deno.startTls`) cannot take part: it has no session cache shared between
+ * connections and gives no access to the peer certificate (measured by the lead, see
+ * docs/ftp-engine.md). More Deno quirks, avoided by the engine: writing a zero-length chunk to a
+ * TLS socket fails with EPERM (the engine never writes one); a TLS socket paused by backpressure
+ * misses the end of its stream (data sockets are never paused); a TLS data socket whose `data`
+ * and `end` listeners come after `secureConnect` loses the end of the stream now and then (9 of
+ * 40 1 MB downloads from vsftpd hung), so `ftp_data.ts` reads one from the moment it exists.
  * @module
  */
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
@@ -74,14 +58,14 @@ export function normalizeFingerprint(text: string): string | undefined {
 let sessionCounter = 0;
 
 /**
- * The node:tls options for one FTP connection: its control connection and (basic-ftp copies
- * them) every one of its data connections.
+ * The node:tls options for one FTP connection: its control connection and (with the control
+ * connection's session) every one of its data connections.
  *
  * - `servername` is unique per FTP connection (`c<n>.<pid>.ftp-clone.invalid`): under Deno the TLS
- *   session used to resume a data connection is looked up by server name in a process-wide cache
- *   (the `session` option is not used), so with two connections to one server, data connections
- *   would resume the other connection's session and be refused (see `deno_ftp_client.ts`). The
- *   name is also sent as SNI; `checkServerIdentity` checks the certificate against the real host.
+ *   session used to resume a data connection is also looked up by server name in a process-wide
+ *   cache, so with two connections to one server, data connections would resume the other
+ *   connection's session and be refused (see the module doc). The name is also sent as SNI;
+ *   `checkServerIdentity` checks the certificate against the real host.
  * - `maxVersion: "TLSv1.2"`: TLS 1.3 resumption of data connections fails now and then.
  * - never `ca`: a custom CA breaks resumption on data connections under Deno.
  */

@@ -76,7 +76,7 @@ const GOOD_MLSD = "type=file;size=5;modify=20260101120000; f\r\n";
 
 /**
  * Hangs that the FTP layer does not end yet (reported to the lead): a reply or a transfer that
- * keeps trickling in resets basic-ftp's inactivity timeout forever. Run them with
+ * keeps trickling in would reset an inactivity timeout forever. Run them with
  * FTP_CLONE_KNOWN_BUGS=1; remove a name from here once it is fixed.
  */
 const KNOWN_HANGS = new Set<string>([]);

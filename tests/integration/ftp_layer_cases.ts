@@ -176,19 +176,16 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
       remote.rename("/missing.txt", "/r3.txt"),
       (e: unknown) => e instanceof FtpError && e.code === 550,
     );
-    if (srv.mode === "plain") {
-      // A refused RETR on a native data connection (opened while the command goes out) keeps
-      // the control connection. Over TLS, basic-ftp's data connection handshakes before the
-      // command and proftpd drops it on a refusal: the connection is then replaced by the pool.
-      const scratch = await Deno.makeTempFile();
-      try {
-        await assert.rejects(
-          remote.downloadToFile("/missing.txt", scratch),
-          (e: unknown) => e instanceof FtpError && e.code === 550,
-        );
-      } finally {
-        await Deno.remove(scratch);
-      }
+    // A refused RETR keeps the control connection, plain and TLS: a data connection that fails
+    // before the command's reply (the server closed its listener) is judged by that reply.
+    const scratch = await Deno.makeTempFile();
+    try {
+      await assert.rejects(
+        remote.downloadToFile("/missing.txt", scratch),
+        (e: unknown) => e instanceof FtpError && e.code === 550,
+      );
+    } finally {
+      await Deno.remove(scratch);
     }
     assert.ok(!remote.closed, "the connection survives a refused RNFR and a refused RETR");
     await remote.mkdir("/d1");

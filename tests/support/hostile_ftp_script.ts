@@ -26,9 +26,8 @@ export type Reply =
   /** A complete reply, e.g. `213 20260101000000` (CRLF added); multi-line replies as given. */
   | string
   /**
-   * The reply sent one byte every `everyMs` (a slow server). basic-ftp drops a reply whose first
-   * chunk is shorter than its 3-digit code, so a dripped reply is never understood: the client
-   * sees bytes arriving, then silence.
+   * The reply sent one byte every `everyMs` (a slow server): bytes keep arriving, so only a
+   * total deadline on the reply ends one that takes too long.
    */
   | { drip: string; everyMs: number }
   /** The reply sent whole after `afterMs`. */

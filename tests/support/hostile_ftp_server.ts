@@ -1,7 +1,7 @@
 /**
  * A small scriptable fake FTP server on 127.0.0.1 for fault tests: the test decides the raw
  * listing bytes and how replies behave (dripped byte by byte, a 1xx then silence, a listing that
- * never ends). It speaks enough of the protocol for basic-ftp and `connectRemoteFs` to log in,
+ * never ends). It speaks enough of the protocol for `connectRemoteFs` to log in,
  * list and download: USER PASS FEAT TYPE PWD CWD OPTS EPSV PASV LIST MLSD NLST NOOP QUIT MDTM SIZE
  * RETR REST, plus STOR/MKD/DELE/RNFR/RNTO/RMD/MFMT on an in-memory store (so a full pass can run).
  *
