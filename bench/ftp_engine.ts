@@ -28,6 +28,7 @@ import {
   quirkRecord,
 } from "../sync/ftp/ftp_connection.ts";
 import { parseListing } from "../sync/ftp/parse_list.ts";
+import { ServerProfiles } from "../sync/ftp/server_profile.ts";
 import { tlsConnectOptions } from "../sync/ftp/tls_options.ts";
 import type { RemoteFs } from "../sync/ftp/remote_fs.ts";
 import { startServer, type TestServer } from "../tests/support/ftp_servers.ts";
@@ -127,6 +128,12 @@ interface Target {
   mode: Mode;
 }
 
+/** What the connections of one repetition share, as a pool's connections do. */
+interface Learned {
+  quirks: ReturnType<typeof quirkRecord>;
+  profiles: ServerProfiles;
+}
+
 function optionsOf(target: Target, quirks: ProtocolQuirks) {
   const { srv, mode } = target;
   return {
@@ -142,10 +149,16 @@ function optionsOf(target: Target, quirks: ProtocolQuirks) {
   };
 }
 
-async function open(name: string, target: Target, quirks: ProtocolQuirks): Promise<Engine> {
-  const options = optionsOf(target, quirks);
-  if (name === "own") return ownEngine(await openConnection(options));
-  if (name === "remote-fs") return remoteFsEngine(await connectRemoteFs(options));
+async function open(name: string, target: Target, learned: Learned): Promise<Engine> {
+  const options = optionsOf(target, learned.quirks);
+  if (name === "own") {
+    // FEAT once, on the first connection (as the server profile does).
+    const first = learned.quirks.facts.pipelining === undefined;
+    return ownEngine(await openConnection({ ...options, wantFeatures: () => first }));
+  }
+  if (name === "remote-fs") {
+    return remoteFsEngine(await connectRemoteFs({ ...options, profiles: learned.profiles }));
+  }
   // basic-ftp-public: its `Client` as it comes, with the TLS options FTPS needs under Deno.
   const client = new Client(options.timeoutMs);
   await client.access({
@@ -171,14 +184,14 @@ async function repetition(
 ): Promise<Map<string, { cpuUs: number; wallMs: number }>> {
   const out = new Map<string, { cpuUs: number; wallMs: number }>();
   // The server's quirks are learned by a first connection, as in a pool.
-  const quirks = quirkRecord();
-  await (await open(name, target, quirks)).close();
+  const learned = { quirks: quirkRecord(), profiles: new ServerProfiles({ quiet: true }) };
+  await (await open(name, target, learned)).close();
   const connections = Math.max(5, Math.ceil(n / 20));
   out.set(
     "connect and log in",
-    await measure(connections, async () => await (await open(name, target, quirks)).close()),
+    await measure(connections, async () => await (await open(name, target, learned)).close()),
   );
-  const engine = await open(name, target, quirks);
+  const engine = await open(name, target, learned);
   let file = 0;
   const kinds: [string, number, (i: number) => Promise<void>, number?][] = [
     ["command (NOOP)", n, () => engine.noop()],
