@@ -214,6 +214,23 @@ Deno.test("transfer: more bytes than allowed fail at once, the excess never hand
   });
 });
 
+Deno.test("transfer: a refused CWD before a LIST stops it, nothing listed", async () => {
+  await withServer({
+    listings: { "/d": { list: "-rw-r--r-- 1 u g 1 Jan  1  2026 f\r\n" } },
+  }, async (srv, open) => {
+    const session = await open();
+    await session.list("LIST -a /d"); // EPSV learned: the next LIST could go with it
+    const error = await session.list("LIST", { before: ["CWD /missing"], requireBefore: true })
+      .then(() => undefined, (e) => e);
+    assert.ok(error instanceof FtpError && error.meaning === "notFound", String(error));
+    assert.equal(srv.commands.filter((c) => c === "LIST").length, 0);
+    assert.deepEqual(srv.batches.at(-1), ["CWD /missing", "EPSV"]);
+    assert.equal(session.closed, false);
+    const text = await session.list("LIST", { before: ["CWD /d"], requireBefore: true });
+    assert.match(text, / f\r\n$/);
+  });
+});
+
 Deno.test("transfer: a refused RETR keeps the connection", async () => {
   await withServer({ files: { "/a": "A" } }, async (_srv, open) => {
     const session = await open();
