@@ -6,24 +6,14 @@
  * @module
  */
 import { noFeatures, parseFeatures } from "./features.ts";
-import { openConnection } from "./ftp_login.ts";
+import { openConnection, type ServerAccess } from "./ftp_login.ts";
 import { FtpRemoteFs } from "./ftp_remote_fs.ts";
 import { FtpSession } from "./ftp_session.ts";
 import { ServerProfiles } from "./server_profile.ts";
 import { configuredOffset } from "./server_time.ts";
 
-/** How to reach and log in to a server. */
-export interface ConnectOptions {
-  host: string;
-  port: number;
-  /** "ftp" plain, "ftps" implicit TLS, "ftpes" explicit TLS (AUTH TLS). */
-  type: "ftp" | "ftps" | "ftpes";
-  user: string;
-  password: string;
-  /** Verify the certificate with the default CA store (ignored when a fingerprint is set). */
-  tlsVerify: boolean;
-  /** SHA-256 of the certificate, 64 lower-case hex digits (see `normalizeFingerprint`). */
-  tlsFingerprint?: string | undefined;
+/** How to reach and log in to a server, and what the connection shares with others. */
+export interface ConnectOptions extends ServerAccess {
   /**
    * Socket inactivity timeout in ms (0 = none). It also scales the total deadlines (see
    * `ftp_control.ts`, `ftp_data.ts`): every reply, the greeting included, must be complete within
@@ -53,18 +43,18 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Open, secure and log in one connection. Rejects with an `FtpError`. */
 export async function connectRemoteFs(options: ConnectOptions): Promise<FtpRemoteFs> {
-  const { host, port, type } = options;
+  const { host, port, type, user } = options;
   const profiles = options.profiles ??
     new ServerProfiles({
       stateDir: options.stateDir,
       ...(options.now ? { now: options.now } : {}),
     });
-  const profile = profiles.get({ host, port, user: options.user });
+  const profile = profiles.get({ host, port, user });
   const connection = await openConnection({
     host,
     port,
     type,
-    user: options.user,
+    user,
     password: options.password,
     tlsVerify: options.tlsVerify,
     tlsFingerprint: options.tlsFingerprint,

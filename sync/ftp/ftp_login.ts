@@ -35,7 +35,7 @@ import {
 } from "./tls_options.ts";
 
 /** How to reach and log in to a server. */
-export interface FtpConnectionOptions {
+export interface ServerAccess {
   host: string;
   port: number;
   /** "ftp" plain, "ftps" implicit TLS, "ftpes" explicit TLS (AUTH TLS). */
@@ -44,8 +44,12 @@ export interface FtpConnectionOptions {
   password: string;
   /** Verify the certificate with the default CA store (ignored when a fingerprint is set). */
   tlsVerify: boolean;
-  /** SHA-256 of the certificate, 64 lower-case hex digits. */
+  /** SHA-256 of the certificate, 64 lower-case hex digits (see `normalizeFingerprint`). */
   tlsFingerprint?: string | undefined;
+}
+
+/** Options of {@linkcode openConnection}. */
+export interface FtpConnectionOptions extends ServerAccess {
   /**
    * Inactivity timeout in ms (0 = none): connecting, the TLS handshake and each reply; it also
    * scales the total deadlines (`ftp_control.ts`, `ftp_data.ts`).

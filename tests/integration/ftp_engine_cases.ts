@@ -17,25 +17,14 @@ import {
   startServer,
   type TestServer,
 } from "../support/ftp_servers.ts";
-import { pseudoRandomBytes } from "./ftp_layer_support.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
-const TYPE_OF_MODE = { plain: "ftp", explicit: "ftpes", implicit: "ftps" } as const;
-
-function optionsFor(
+/** Options of `openConnection` for a test server (pinned, 15 s timeout). */
+function connectionOptions(
   srv: TestServer,
   extra: Partial<FtpConnectionOptions> = {},
 ): FtpConnectionOptions {
-  return {
-    host: srv.host,
-    port: srv.port,
-    type: TYPE_OF_MODE[srv.mode],
-    user: srv.user,
-    password: srv.password,
-    tlsVerify: true,
-    tlsFingerprint: srv.certFingerprint,
-    timeoutMs: 15_000,
-    ...extra,
-  };
+  return { ...optionsFor(srv), timeoutMs: 15_000, ...extra };
 }
 
 const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
@@ -73,7 +62,7 @@ export async function runEngineMatrix(t: Deno.TestContext, kind: ServerKind): Pr
     await t.step(`${kind} ${mode}`, async (t) => {
       await using srv = await startServer({ kind, mode });
       const quirks = quirkRecord();
-      const session = await openConnection(optionsFor(srv, { quirks }));
+      const session = await openConnection(connectionOptions(srv, { quirks }));
       try {
         await modeSteps(t, srv, session, quirks);
       } finally {
@@ -92,7 +81,7 @@ async function modeSteps(
   await t.step("login learns that the server pipelines; a second login is one write", async () => {
     assert.equal(quirks.facts.pipelining, true);
     assert.equal(session.home, "/");
-    const again = await openConnection(optionsFor(srv, { quirks }));
+    const again = await openConnection(connectionOptions(srv, { quirks }));
     assert.equal(again.home, "/");
     await again.close();
   });
@@ -153,7 +142,7 @@ async function modeSteps(
 
   await t.step("20 rounds of upload/download/list on 3 connections at once", async () => {
     const sessions = await Promise.all(
-      [0, 1, 2].map(() => openConnection(optionsFor(srv, { quirks }))),
+      [0, 1, 2].map(() => openConnection(connectionOptions(srv, { quirks }))),
     );
     try {
       const failures: string[] = [];
@@ -182,7 +171,7 @@ async function modeSteps(
         const data = pseudoRandomBytes(1_000_000, 3);
         await upload(session, "STOR /mb.bin", data);
         // A short timeout: a download whose end is lost fails fast instead of hanging 15 s.
-        const quick = await openConnection(optionsFor(srv, { quirks, timeoutMs: 2_000 }));
+        const quick = await openConnection(connectionOptions(srv, { quirks, timeoutMs: 2_000 }));
         try {
           for (let i = 0; i < 30; i++) {
             assert.equal((await download(quick, "/mb.bin")).bytes.length, data.length, `#${i}`);
@@ -196,14 +185,14 @@ async function modeSteps(
     await t.step("a wrong pin is refused before USER; a right one whatever TlsVerify", async () => {
       const before = (await srv.commandLog()).length;
       const wrong = srv.certFingerprint.replace(/^./, (c) => (c === "0" ? "1" : "0"));
-      const error = await openConnection(optionsFor(srv, { tlsFingerprint: wrong }))
+      const error = await openConnection(connectionOptions(srv, { tlsFingerprint: wrong }))
         .then(() => undefined, (e) => e);
       assert.ok(error instanceof FtpError, String(error));
       assert.equal(error.code, "CERT_FINGERPRINT_MISMATCH");
       assert.equal(error.transient, false);
-      const ok = await openConnection(optionsFor(srv, { tlsVerify: false }));
+      const ok = await openConnection(connectionOptions(srv, { tlsVerify: false }));
       await ok.close();
-      const unpinned = await openConnection(optionsFor(srv, { tlsFingerprint: undefined }))
+      const unpinned = await openConnection(connectionOptions(srv, { tlsFingerprint: undefined }))
         .then(() => undefined, (e) => e);
       assert.ok(unpinned instanceof FtpError, String(unpinned));
       assert.match(unpinned.message, new RegExp(`TlsFingerprint = ${srv.certFingerprint}`));
