@@ -149,10 +149,11 @@ async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Prom
       dataTls = () => ({ ...tlsOptions, session: socket.getSession() });
     }
     step = `log in to ${server} as "${options.user}"`;
+    const wantFeatures = options.wantFeatures?.() ?? true;
     const login: Command[] = [
       { line: `USER ${options.user}`, label: "USER" },
       { line: `PASS ${options.password}`, label: "PASS" },
-      ...(options.wantFeatures?.() ?? true ? [{ line: "FEAT" }] : []),
+      ...(wantFeatures ? [{ line: "FEAT" }] : []),
     ];
     const setupOf = (feat: FtpReply | undefined): string[] => [
       ...(options.setup?.(feat) ?? DEFAULT_SETUP),
@@ -163,7 +164,7 @@ async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Prom
     let feat: FtpReply | undefined;
     let setup: string[];
     let replies: FtpReply[];
-    if (pipelining === true && login.length === 2) {
+    if (pipelining === true && !wantFeatures) {
       // Everything in one write.
       setup = setupOf(undefined);
       const sent = control.send([...login, ...setup.map((line) => ({ line }))]);
@@ -174,7 +175,7 @@ async function open(options: FtpConnectionOptions, quirks: ProtocolQuirks): Prom
       const sent = exchange(control, login, pipelining === true);
       await checkLogin(sent[0]!, sent[1]!, step);
       step = `set up the session on ${server}`;
-      const featReply = login.length > 2 ? await sent[2]! : undefined;
+      const featReply = wantFeatures ? await sent[2]! : undefined;
       feat = featReply !== undefined && featReply.code < 400 ? featReply : undefined;
       setup = setupOf(feat);
       const lines = setup.map((line) => ({ line }));
