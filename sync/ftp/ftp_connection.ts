@@ -3,12 +3,15 @@
  * batches and transfers, every failure an `FtpError` (`errors.ts` decides its meaning).
  *
  * Round trips: with a server that tolerates pipelining (`ProtocolQuirks`), a batch of commands is
- * one write (e.g. 300 MDTMs: one round trip instead of 300), and a transfer sends its set-up
- * commands (an MDTM), the EPSV and the transfer command in one write: the server waits for the
- * data connection with the command already in hand, which opens the moment the EPSV's reply is
- * in (over TLS, the data connection's handshake no longer waits for the command to go out). REST
- * is the exception: a resumed download waits for the REST's 350 before its RETR, since a refused
- * REST would make the RETR send the file from byte 0.
+ * one write (e.g. 300 MDTMs: one round trip instead of 300), and a download or a listing sends its
+ * set-up commands (an MDTM), the EPSV and the transfer command in one write: the server waits for
+ * the data connection with the command already in hand, which opens the moment the EPSV's reply
+ * is in (over TLS, the data connection's handshake no longer waits for the command to go out).
+ * Exceptions: an upload's STOR/APPE goes once the EPSV's reply is in (the server creates the file
+ * when it reads the command: not for a failed EPSV, nor behind a caller that gave up the
+ * connection and removed the file), with the data connection opened meanwhile as before; a
+ * resumed download waits for the REST's 350 before its RETR, since a refused REST would make the
+ * RETR send the file from byte 0.
  * @module
  */
 import type tls from "node:tls";
@@ -159,9 +162,11 @@ export class FtpConnection {
       const rest = spec.restAt !== undefined && spec.restAt > 0 ? spec.restAt : undefined;
       // The command goes with the passive command only once the server's passive command is
       // known (EPSV worked, or PASV after a refused EPSV): else a refused EPSV would make the
-      // server answer it without a data connection ready.
+      // server answer it without a data connection ready. Never an upload's: a server creates
+      // the file when it reads STOR, even when the passive command failed or the connection was
+      // given up meanwhile, and such a file could appear after the caller removed it.
       const together = this.#pipelining && epsv !== undefined && rest === undefined &&
-        spec.requireBefore !== true;
+        spec.requireBefore !== true && !("send" in spec.data);
       const transfer = new DataTransfer({
         data: spec.data,
         timeoutMs: this.#timeoutMs,

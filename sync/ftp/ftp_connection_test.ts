@@ -231,6 +231,27 @@ Deno.test("transfer: a refused CWD before a LIST stops it, nothing listed", asyn
   });
 });
 
+Deno.test("transfer: an upload's STOR waits for the EPSV's reply (no file for a failed EPSV)", async () => {
+  let refuse = false;
+  await withServer({
+    onCommand: (verb) => verb === "EPSV" && refuse ? "425 EPSV: Address already in use" : undefined,
+  }, async (srv, open) => {
+    const session = await open();
+    const data = { send: new TextEncoder().encode("x") };
+    await session.transfer({ command: "STOR /u1", data });
+    await session.transfer({ command: "STOR /u2", data });
+    assert.deepEqual(srv.batches.slice(-2), [["EPSV"], ["STOR /u2"]]);
+    refuse = true;
+    const error = await session.transfer({ command: "STOR /u3", data }).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(error instanceof FtpError && error.code === 425, String(error));
+    assert.ok(!srv.commands.includes("STOR /u3"), srv.commands.join(", "));
+    assert.equal(srv.stored.has("/u3"), false);
+  });
+});
+
 Deno.test("transfer: a refused RETR keeps the connection", async () => {
   await withServer({ files: { "/a": "A" } }, async (_srv, open) => {
     const session = await open();
