@@ -6,9 +6,9 @@ import { Command } from "commander";
 import type { CliContext } from "./context.ts";
 import type { SectionConfig } from "../config/mod.ts";
 import {
-  type Action,
   exitCodeFor,
   type PassReport,
+  planLine,
   syncSections,
   updateMetricsFile,
 } from "../sync/mod.ts";
@@ -63,15 +63,6 @@ export function syncCommand(dispatch: Dispatch): Command {
         runSync(ctx, { sections, dryRun: options.dryRun === true, json: options.json === true })
       );
     });
-}
-
-/** One line for an action of a dry run: what, where, why. */
-export function describeAction(action: Action): string {
-  const what = action.type === "keepBoth"
-    ? `keep both ${action.path} (the ${action.winner} version keeps the name, the other becomes ` +
-      `${action.loserPath})`
-    : `${action.type} ${action.path}`;
-  return `${what}: ${action.reason}`;
 }
 
 /** The counts of one section's pass, as `sync` prints them. */
@@ -142,7 +133,7 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
         ctx.output.ok(
           `[${section.name}] dry run: ${plan.actions.length} actions planned, nothing changed`,
         );
-        for (const action of plan.actions) ctx.output.line(`  ${describeAction(action)}`);
+        for (const action of plan.actions) ctx.output.line(`  ${planLine(action)}`);
       } else {
         ctx.output.ok(`[${section.name}] ${describeCounts(report, seconds)}`);
       }

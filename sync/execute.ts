@@ -1,12 +1,19 @@
 /**
- * Executes a plan: renames first (shallow first), then directories (shallow first), then
+ * Executes a plan: renames first (in the order planned), then directories (shallow first), then
  * transfers and comparisons through the pool, then deletions (deepest first), then what replaces
  * a deleted directory; the last two only if no transfer failed for a reason that may affect the
  * whole pass (a transient error that outlived its retries, or an abort). A failed action is a
  * result, never an exception (Syncthing's order of execution).
  * @module
  */
-import type { Action, ActionResult, BaselineUpdate, Comparison, Plan } from "./types.ts";
+import type {
+  Action,
+  ActionResult,
+  BaselineUpdate,
+  Comparison,
+  Plan,
+  RenameAction,
+} from "./types.ts";
 import {
   ChangedDuringPassError,
   type ExecuteDeps,
@@ -25,9 +32,9 @@ import { appearedMarker, fileRow, need } from "./execute_rows.ts";
 import { deleteLocal, deleteRemote, removeRemoteFile } from "./execute_delete.ts";
 import { keepBoth } from "./execute_keep_both.ts";
 import { compareFile } from "./execute_compare.ts";
-import { renameLocal, renameRemote } from "./execute_rename.ts";
+import { movedRows, renameLocal, renameRemote } from "./execute_rename.ts";
 import { localChangedSince } from "./local_fs.ts";
-import { phaseOf } from "./plan_order.ts";
+import { ancestors, phaseOf, renameWaves } from "./plan_order.ts";
 import { moveToTrash } from "./trash.ts";
 
 export type { ExecuteDeps } from "./execute_ops.ts";
@@ -102,6 +109,7 @@ const VERBS: Record<Action["type"], string> = {
   compare: "compare",
   renameLocal: "rename locally",
   renameRemote: "rename on the server",
+  recordMove: "record the move to",
   adopt: "adopt",
   forget: "forget",
 };
@@ -309,21 +317,59 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
         return { ...done, performed: ifDifferent, comparison: outcome.comparison };
       }
       case "renameLocal":
-        return { updates: renameLocal(deps, action) };
+        return { updates: renameLocal(deps, action, ownership) };
       case "renameRemote":
         return { updates: await renameRemote(deps, action, countBytes) };
+      case "recordMove":
+        return { updates: movedRows(action) };
+    }
+  };
+
+  // A rename that failed leaves its trees as they were: what the plan decided at or under its
+  // names (the content of a moved directory, a file made under the old name) waits for the
+  // next pass, which lists both sides afresh.
+  const failedRenames = new Set<string>();
+  const waitsFor = (action: Action): string | undefined =>
+    [...ancestors(action.path), action.path].find((path) => failedRenames.has(path));
+  const runUnlessBlocked = async (action: Action): Promise<void> => {
+    const blocker = waitsFor(action);
+    if (blocker === undefined) return await run(action);
+    record({
+      action,
+      ok: false,
+      error: `Skipped: cannot ${VERBS[action.type]} "${action.path}" before "${blocker}" is ` +
+        "renamed; the next pass decides",
+      transient: true,
+      deferred: true,
+    });
+  };
+  const runRename = async (action: Action): Promise<void> => {
+    const before = results.length;
+    await runUnlessBlocked(action);
+    if (results.slice(before).some((result) => !result.ok)) {
+      failedRenames.add(action.path);
+      failedRenames.add((action as RenameAction).from);
     }
   };
 
   const phase = (n: number): Action[] => plan.actions.filter((a) => phaseOf(a) === n);
-  // 0. Renames, then 1. directories, shallow first (one depth at a time, in parallel within it).
-  for (const group of [...byDepth(phase(0), false), ...byDepth(phase(1), false)]) {
-    await runAll(group, deps.pool.size, run, aborted);
+  // 0. Renames, in waves (those of one wave at once: see renameWaves), then 1. directories,
+  // shallow first (one depth at a time, in parallel within it).
+  for (const wave of renameWaves(phase(0) as RenameAction[])) {
+    await runAll(wave, deps.pool.size, runRename, aborted);
+  }
+  for (const group of byDepth(phase(1), false)) {
+    await runAll(group, deps.pool.size, runUnlessBlocked, aborted);
   }
   // 2. Transfers and comparisons through the pool; baseline-only actions at once.
   const middle = phase(2);
-  for (const action of middle) if (!TRANSFERS.has(action.type)) await run(action);
-  await runAll(middle.filter((a) => TRANSFERS.has(a.type)), deps.pool.size, run, aborted);
+  for (const action of middle) if (!TRANSFERS.has(action.type)) await runUnlessBlocked(action);
+  await runAll(
+    middle.filter((a) => TRANSFERS.has(a.type)),
+    deps.pool.size,
+    runUnlessBlocked,
+    aborted,
+  );
   await ownership.flush();
   try {
     await ownership.flushDirs();
@@ -352,9 +398,9 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
     return results;
   }
   for (const group of byDepth(phase(3), true)) {
-    await runAll(group, deps.pool.size, run, aborted);
+    await runAll(group, deps.pool.size, runUnlessBlocked, aborted);
   }
-  await runAll(phase(4), deps.pool.size, run, aborted);
+  await runAll(phase(4), deps.pool.size, runUnlessBlocked, aborted);
   await ownership.flush();
   return results;
 }

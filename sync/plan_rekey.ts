@@ -8,6 +8,7 @@
  */
 import { entryChanged } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
+import { cmp } from "./plan_order.ts";
 import type { BaselineRow, Change, Changes, Entry, Listing, MovedRow, Side } from "./types.ts";
 
 /** The inputs of the decision table. */
@@ -47,7 +48,7 @@ export function changeAt(
 /** Options of {@linkcode Rekeying.move}. */
 export interface MoveOptions {
   /** Keys left where they are (the section's Exclude: rows a listing never shows). */
-  skip?: (path: string, kind: "file" | "dir") => boolean;
+  skip?: ((path: string, kind: "file" | "dir") => boolean) | undefined;
   /** Told about each key moved. */
   onMoved?: (path: string, next: string) => void;
 }
@@ -81,11 +82,11 @@ export class Rekeying {
     return side === "local" ? this.localChanges : this.remoteChanges;
   }
 
-  /** The keys at or under `root` in one map (a file has none under it). */
+  /** The keys at or under `root` in one map (a file has none under it), in code-point order. */
   treeOf(where: Where, root: string): string[] {
     const map = this.map(where);
     if (map.get(root)?.kind === "file") return [root];
-    return [...map.keys()].filter((path) => within(path, root));
+    return [...map.keys()].filter((path) => within(path, root)).sort(cmp);
   }
 
   /** Moves a tree from `from` to `to` in one map; returns the baseline rows moved. */

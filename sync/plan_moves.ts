@@ -1,0 +1,404 @@
+/**
+ * Moves and renames, recognised before the decision table (pure; issue 16). A path that vanished
+ * on one side and a path that appeared on the same side as the same file or tree is a move:
+ * - locally, the same device and inode (a rename keeps them) and, for a file, the same size and
+ *   mtime; a directory needs one of its files found under the new name with its own inode (a
+ *   witness), unless it held none: an inode number reused by a new directory is not a move;
+ * - on the server, which has no inode, a file of the same size and the same exact time (1 s, MLSD
+ *   or MDTM) and, where both carry MLSD's `unique` fact, the same one; a directory whose files
+ *   are found under the new name at the same relative paths (at least half of them) by those
+ *   rules;
+ * - a vanished path is also one whose name now holds another file or directory (moved away, then
+ *   a new one made under the old name);
+ * - several equal candidates are no move (each vanished path pairs with exactly one appeared path
+ *   and the reverse).
+ * A move is carried out as a rename on the other side (`renameRemote`, `renameLocal`) with its
+ * baseline rows, a directory as one rename; the same move made on both sides is recorded
+ * (`recordMove`). It is not a move (the decision table then sees a deletion and a creation) when
+ * Direction forbids writing the other side, the other side no longer holds the source as the same
+ * kind, already holds the destination, holds a file where the destination needs a directory, or
+ * moved the source elsewhere (both names are then kept, one copy each).
+ *
+ * The listings, the baseline and the changes come back re-keyed as if the renames were done, so
+ * that what else changed (a file modified on the other side, one added in a moved directory)
+ * is decided at the new path. Moves inside a moved tree are found in a further round, once the
+ * outer move is applied. Only changed paths, directories and baseline rows of directories are
+ * read (the walk's sparse rule).
+ * @module
+ */
+import { checkRelativePath } from "./names.ts";
+import type { ExcludeFn } from "./exclude.ts";
+import type { Direction } from "./plan_direction.ts";
+import { ancestors, cmp, depth } from "./plan_order.ts";
+import { type PlanInput, Rekeying, within } from "./plan_rekey.ts";
+import type { Entry, RenameAction, Side } from "./types.ts";
+
+/** Options of {@linkcode detectMoves}. */
+export interface MovesOptions {
+  /** A move is carried out only where Direction lets the other side be written. */
+  direction: Direction;
+  /** Excluded baseline rows stay where they are (a listing never shows them). */
+  isExcluded?: ExcludeFn | undefined;
+}
+
+/** The inputs re-keyed, and the renames that carry the moves out. */
+export interface MovesOutcome extends PlanInput {
+  renames: RenameAction[];
+}
+
+/** A move seen on one side: `from` vanished there and `to` appeared there as the same thing. */
+interface Move {
+  side: Side;
+  from: string;
+  to: string;
+  kind: "file" | "dir";
+}
+
+const OTHER: Record<Side, Side> = { local: "remote", remote: "local" };
+/** Rounds of detection at most (each applies the outermost moves found). */
+const MAX_ROUNDS = 16;
+/** An exact time: MLSD's or MDTM's whole seconds. */
+const EXACT_MS = 1000;
+/** Remote files of one size, time and name considered for a directory's evidence, at most. */
+const MAX_NAMESAKES = 64;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+function lastName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** A local entry's device and inode, or undefined when the listing had none. */
+function identity(entry: Entry): string | undefined {
+  return entry.dev === undefined || entry.ino === undefined
+    ? undefined
+    : `${entry.dev}:${entry.ino}`;
+}
+
+function isExact(entry: Entry): boolean {
+  return entry.kind === "file" && entry.mtimePrecisionMs <= EXACT_MS;
+}
+
+/** Whether two remote files may be the same by MLSD's `unique` fact (when both have it). */
+function sameUnique(a: Entry, b: Entry): boolean {
+  return a.unique === undefined || b.unique === undefined || a.unique === b.unique;
+}
+
+/**
+ * The parent pairs that a file moved from `from` to `to` is evidence for: while the last names
+ * agree, the directories above them (`A/s/f` -> `B/s/f`: `A/s` -> `B/s`, then `A` -> `B`).
+ */
+function parentPairs(from: string, to: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let a = from;
+  let b = to;
+  for (;;) {
+    const i = a.lastIndexOf("/");
+    const j = b.lastIndexOf("/");
+    if (i < 0 || j < 0 || a.slice(i) !== b.slice(j)) return pairs;
+    a = a.slice(0, i);
+    b = b.slice(0, j);
+    pairs.push([a, b]);
+  }
+}
+
+/** The pairs in which each source and each target appears once. */
+function oneToOne(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
+  const sources = new Map<string, number>();
+  const targets = new Map<string, number>();
+  for (const [s, t] of pairs) {
+    sources.set(s, (sources.get(s) ?? 0) + 1);
+    targets.set(t, (targets.get(t) ?? 0) + 1);
+  }
+  return pairs.filter(([s, t]) => sources.get(s) === 1 && targets.get(t) === 1);
+}
+
+/** Local moves: the same device and inode (see the module doc). */
+function localMoves(state: Rekeying): Move[] {
+  const changes = state.localChanges;
+  const targets = new Map<string, string[]>();
+  let dirTargets = false;
+  for (const [path, change] of changes) {
+    if (change.kind !== "created") continue;
+    const id = identity(change.after);
+    if (id === undefined) continue;
+    push(targets, id, path);
+    if (change.after.kind === "dir") dirTargets = true;
+  }
+  if (targets.size === 0) return [];
+  const sources = new Map<string, string[]>();
+  /** Directories under which a local file vanished (a directory move then needs a witness). */
+  const filesGoneUnder = new Set<string>();
+  const consider = (path: string, before: Entry): void => {
+    const id = identity(before);
+    if (id === undefined || !targets.has(id)) return;
+    const now = state.local.get(path);
+    if (now !== undefined && identity(now) === id) return; // still there (edited in place)
+    push(sources, id, path);
+  };
+  for (const [path, change] of changes) {
+    if (change.kind === "created") continue;
+    if (change.before.kind === "file") { for (const a of ancestors(path)) filesGoneUnder.add(a); }
+    consider(path, change.before);
+  }
+  if (dirTargets) {
+    // A directory moved away and another made under its name: directories are never
+    // "modified", so its row is no change; its inode tells.
+    for (const [path, row] of state.baseline) {
+      if (row.local.kind === "dir" && !changes.has(path) && state.local.get(path)?.kind === "dir") {
+        consider(path, row.local);
+      }
+    }
+  }
+  const pairs: Array<[string, string]> = [];
+  for (const [id, froms] of sources) {
+    const tos = targets.get(id)!;
+    if (froms.length === 1 && tos.length === 1) pairs.push([froms[0]!, tos[0]!]);
+  }
+  const witnessed = new Set<string>();
+  for (const [from, to] of pairs) {
+    for (const [a, b] of parentPairs(from, to)) witnessed.add(`${a}\0${b}`);
+  }
+  const moves: Move[] = [];
+  for (const [from, to] of pairs) {
+    const before = state.baseline.get(from)!.local;
+    const after = state.local.get(to)!;
+    if (before.kind !== after.kind) continue;
+    if (
+      after.kind === "file"
+        ? before.size !== after.size || before.mtimeMs !== after.mtimeMs
+        : filesGoneUnder.has(from) && !witnessed.has(`${from}\0${to}`)
+    ) {
+      continue;
+    }
+    moves.push({ side: "local", from, to, kind: after.kind });
+  }
+  return moves;
+}
+
+/** Remote moves: the same size and exact time, and `unique` where given (see the module doc). */
+function remoteMoves(state: Rekeying): Move[] {
+  const changes = state.remoteChanges;
+  const key = (entry: Entry): string => `${entry.size}:${entry.mtimeMs}`;
+  const fileTargets = new Map<string, string[]>();
+  const namesakes = new Map<string, string[]>();
+  const dirTargets = new Set<string>();
+  for (const [path, change] of changes) {
+    if (change.kind !== "created") continue;
+    if (change.after.kind === "dir") {
+      dirTargets.add(path);
+    } else if (isExact(change.after)) {
+      push(fileTargets, key(change.after), path);
+      push(namesakes, `${key(change.after)}:${lastName(path)}`, path);
+    }
+  }
+  if (fileTargets.size === 0) return [];
+  const fileSources: string[] = [];
+  const dirSources = new Set<string>();
+  for (const [path, change] of changes) {
+    if (change.kind === "created") continue;
+    const before = change.before;
+    if (before.kind === "dir") {
+      // A directory vanished, or a file took its name.
+      if (dirTargets.size > 0 && state.remote.get(path)?.kind !== "dir") dirSources.add(path);
+    } else if (isExact(before)) {
+      fileSources.push(path);
+    }
+  }
+  const before = (path: string): Entry => state.baseline.get(path)!.remote;
+  const after = (path: string): Entry => state.remote.get(path)!;
+
+  // Files: one candidate each way.
+  const filePairs: Array<[string, string]> = [];
+  for (const from of fileSources) {
+    for (const to of fileTargets.get(key(before(from))) ?? []) {
+      if (sameUnique(before(from), after(to))) filePairs.push([from, to]);
+    }
+  }
+  const moves: Move[] = oneToOne(filePairs).map(([from, to]) => ({
+    side: "remote",
+    from,
+    to,
+    kind: "file",
+  }));
+  if (dirSources.size === 0) return moves;
+
+  // Directories: their files found at the same relative paths under the new name.
+  const filesUnder = new Map<string, number>();
+  for (const [path, change] of changes) {
+    if (change.kind === "created" || change.before.kind !== "file") continue;
+    for (const a of ancestors(path)) {
+      if (dirSources.has(a)) filesUnder.set(a, (filesUnder.get(a) ?? 0) + 1);
+    }
+  }
+  const found = new Map<string, number>();
+  for (const from of fileSources) {
+    const same = namesakes.get(`${key(before(from))}:${lastName(from)}`) ?? [];
+    if (same.length > MAX_NAMESAKES) continue;
+    for (const to of same) {
+      if (!sameUnique(before(from), after(to))) continue;
+      for (const [a, b] of parentPairs(from, to)) {
+        if (dirSources.has(a) && dirTargets.has(b)) {
+          const pair = `${a}\0${b}`;
+          found.set(pair, (found.get(pair) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const dirPairs: Array<[string, string]> = [];
+  for (const [pair, count] of found) {
+    const [from, to] = pair.split("\0") as [string, string];
+    if (2 * count >= (filesUnder.get(from) ?? 0)) dirPairs.push([from, to]);
+  }
+  for (const [from, to] of oneToOne(dirPairs)) {
+    moves.push({ side: "remote", from, to, kind: "dir" });
+  }
+  return moves;
+}
+
+/** Why a move seen on one side cannot be carried out on the other, or undefined. */
+function refusal(state: Rekeying, move: Move, direction: Direction): string | undefined {
+  const other = OTHER[move.side];
+  if (direction !== "both" && (direction === "upload") !== (other === "remote")) {
+    return "Direction";
+  }
+  if (within(move.to, move.from)) return "into itself";
+  if (state[other].get(move.from)?.kind !== move.kind) return "source gone on the other side";
+  if (state[other].has(move.to) || state.baseline.has(move.to)) return "destination taken";
+  for (const a of ancestors(move.to)) {
+    if (state[other].get(a)?.kind === "file" || state.baseline.get(a)?.kind === "file") {
+      return "a file where the destination needs a directory";
+    }
+  }
+  if (other === "remote" && checkRelativePath(move.to) !== undefined) return "refused name";
+  return undefined;
+}
+
+/** The reason given for a rename. */
+function reasonOf(move: Move): string {
+  const from = JSON.stringify(move.from);
+  if (move.side === "local") {
+    return `moved locally from ${from} (the same ${
+      move.kind === "dir" ? "directory" : "file"
+    }: device and inode${move.kind === "dir" ? "" : ", size and time"}): renamed on the server too`;
+  }
+  return `moved on the server from ${from} (${
+    move.kind === "dir" ? "its files found there" : "the same file"
+  } by size and exact time): renamed here too`;
+}
+
+/**
+ * Recognises moves (see the module doc); returns the input itself when no side has both a
+ * vanished and an appeared path.
+ */
+export function detectMoves(input: PlanInput, options: MovesOptions): MovesOutcome {
+  const possible = (changes: PlanInput["localChanges"]): boolean => {
+    let created = false;
+    let other = false;
+    for (const change of changes.values()) {
+      if (change.kind === "created") created = true;
+      else other = true;
+      if (created && other) return true;
+    }
+    return false;
+  };
+  if (!possible(input.localChanges) && !possible(input.remoteChanges)) {
+    return { ...input, renames: [] };
+  }
+  const state = new Rekeying(input, options.isExcluded);
+  const skip = options.isExcluded;
+  const renames: RenameAction[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const moves = [...localMoves(state), ...remoteMoves(state)].sort((a, b) =>
+      depth(a.from) - depth(b.from) || cmp(a.from, b.from) || cmp(a.side, b.side)
+    );
+    const bySource: Record<Side, Map<string, Move>> = { local: new Map(), remote: new Map() };
+    for (const move of moves) bySource[move.side].set(move.from, move);
+    // The trees this round has re-keyed: a move that touches one waits for the next round.
+    const claimed = new Set<string>();
+    const aboveClaimed = new Set<string>();
+    const overlaps = (path: string): boolean =>
+      aboveClaimed.has(path) || ancestors(path).some((a) => claimed.has(a));
+    const claim = (...paths: string[]): void => {
+      for (const path of paths) {
+        claimed.add(path);
+        aboveClaimed.add(path);
+        for (const a of ancestors(path)) aboveClaimed.add(a);
+      }
+    };
+    const seen = new Set<Move>();
+    let applied = 0;
+    for (const move of moves) {
+      if (seen.has(move)) continue;
+      const twin = bySource[OTHER[move.side]].get(move.from);
+      if (twin !== undefined) seen.add(twin);
+      if ([move.from, move.to, twin?.to].some((p) => p !== undefined && overlaps(p))) continue;
+      if (twin !== undefined) {
+        // Moved on both sides: to one name, only the baseline follows; to two names, both are
+        // kept as they are (one copy each) by the decision table.
+        if (twin.to !== move.to || twin.kind !== move.kind || state.baseline.has(move.to)) {
+          continue;
+        }
+        const rows = state.move("baseline", move.from, move.to, { skip });
+        renames.push({
+          type: "recordMove",
+          path: move.to,
+          from: move.from,
+          kind: move.kind,
+          ...entriesAt(state, move.to, move.to),
+          rows,
+          reason: `moved from ${JSON.stringify(move.from)} to the same name on both sides: ` +
+            "only the baseline follows",
+        });
+        claim(move.from, move.to);
+        applied++;
+        continue;
+      }
+      if (refusal(state, move, options.direction) !== undefined) continue;
+      const other = OTHER[move.side];
+      const entries = move.side === "local"
+        ? entriesAt(state, move.to, move.from)
+        : entriesAt(state, move.from, move.to);
+      const parents = ancestors(move.to).filter((a) => state[other].get(a)?.kind !== "dir");
+      const rows = state.move("baseline", move.from, move.to, { skip });
+      state.move(other, move.from, move.to);
+      renames.push({
+        type: other === "remote" ? "renameRemote" : "renameLocal",
+        path: move.to,
+        from: move.from,
+        kind: move.kind,
+        ...entries,
+        rows,
+        ...(parents.length === 0 ? {} : { parents }),
+        reason: reasonOf(move),
+      });
+      claim(move.from, move.to);
+      applied++;
+    }
+    state.refresh();
+    if (applied === 0) break;
+  }
+  return {
+    local: state.local,
+    remote: state.remote,
+    baseline: state.baseline,
+    localChanges: state.localChanges,
+    remoteChanges: state.remoteChanges,
+    renames,
+  };
+}
+
+/** The local entry at `localPath` and the remote one at `remotePath`, where they exist. */
+function entriesAt(
+  state: Rekeying,
+  localPath: string,
+  remotePath: string,
+): { local?: Entry; remote?: Entry } {
+  const local = state.local.get(localPath);
+  const remote = state.remote.get(remotePath);
+  return { ...(local === undefined ? {} : { local }), ...(remote === undefined ? {} : { remote }) };
+}
