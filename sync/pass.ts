@@ -1,7 +1,8 @@
 /**
  * One pass over one section: lock, walk both trees and the baseline directory by directory
- * (keeping only what the planner needs), plan, check safety, then (unless dry-run) execute,
- * recording each completed action in the baseline, and save the report.
+ * (keeping only what the planner needs), read the exact times a move on the server needs, plan,
+ * check safety, then (unless dry-run) execute, recording each completed action in the baseline,
+ * and save the report.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -12,6 +13,7 @@ import { checkLocalRoot } from "./local_lister.ts";
 import { remotePath } from "./remote_lister.ts";
 import { type LocalNames, probeLocalNames } from "./local_names.ts";
 import { walkSection } from "./pass_walk.ts";
+import { readMoveTimes } from "./move_times.ts";
 import type { WalkResult } from "./walk.ts";
 import { removeQuietly } from "./local_fs.ts";
 import { plan as makePlan } from "./plan.ts";
@@ -195,6 +197,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         localTemps,
         remoteTemps,
         report,
+      });
+      // Exact times for the new remote files that could be moves (a LIST-only server).
+      await readMoveTimes(walked, options.pool, {
+        rootDir: section.remoteDir,
+        signal: options.signal,
       });
     } catch (error) {
       if (options.signal?.aborted) return finish("aborted", EMPTY_PLAN);

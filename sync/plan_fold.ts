@@ -78,9 +78,13 @@ export function foldNames(input: FoldInput, options: FoldOptions): FoldOutcome {
   const warnings: string[] = [];
   const skipped: Skip[] = [];
 
-  /** Moves a tree from `from` to `to` in one map; returns the baseline rows moved. */
+  /**
+   * Moves a tree from `from` to `to` in one map; returns the baseline rows moved. Excluded rows
+   * stay (the walk never reads those under a directory, so a plan must not depend on them).
+   */
   const move = (where: Where, from: string, to: string) =>
     state.move(where, from, to, {
+      skip: options.isExcluded,
       onMoved: (path, next) => {
         const set = names.get(foldPath(path))?.[where];
         set?.delete(path);

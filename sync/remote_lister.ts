@@ -57,6 +57,7 @@ function entryFrom(path: string, listed: RemoteEntry): Entry {
     mtimeMs: listed.mtimeMs ?? 0,
     mtimePrecisionMs: listed.mtimeMs === undefined ? DAY_MS : listed.mtimePrecisionMs,
     rawTime: listed.rawTime,
+    ...(listed.unique === undefined ? {} : { unique: listed.unique }),
   };
 }
 

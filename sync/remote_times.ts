@@ -174,6 +174,7 @@ export function withExactTime(
     mtimeMs: exactMs,
     mtimePrecisionMs: 1000,
     rawTime: listed.rawTime,
+    ...(listed.unique === undefined ? {} : { unique: listed.unique }),
   };
   if (base !== undefined && base.kind === "file" && !entryChanged(base, entry)) {
     return { kind: "unchanged", entry: base, exactMtimeMs: exactMs };

@@ -24,6 +24,8 @@ export interface RemoteEntry {
   mtimePrecisionMs: number;
   /** The time text exactly as the server sent it ("" when none). */
   rawTime: string;
+  /** MLSD's `unique` fact (RFC 3659 §7.5.2), where the server sends one: a rename keeps it. */
+  unique?: string;
 }
 
 /** A file hash a server can compute (HASH, XSHA256, XSHA1, XMD5, XCRC), named as in the HASH draft. */
