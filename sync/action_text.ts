@@ -68,7 +68,7 @@ function what(action: Action): string {
     case "renameRemote":
       return `rename ${dirWord(action)}${quote(action.from)} -> ${path} on the server`;
     case "recordMove":
-      return `record the move ${dirWord(action)}${quote(action.from)} -> ${path} (made on ` +
+      return `record the move of ${dirWord(action)}${quote(action.from)} -> ${path} (made on ` +
         "both sides)";
     case "adopt":
       return `record ${path} as in sync`;
@@ -115,7 +115,7 @@ function done(action: Action): string {
     case "renameRemote":
       return `renamed ${dirWord(action)}${quote(action.from)} -> ${path} on the server`;
     case "recordMove":
-      return `recorded the move ${dirWord(action)}${quote(action.from)} -> ${path} made on ` +
+      return `recorded the move of ${dirWord(action)}${quote(action.from)} -> ${path} made on ` +
         "both sides";
     case "adopt":
       return `recorded ${path} as in sync`;

@@ -252,3 +252,23 @@ Deno.test("runPass(): MaxDelete counts a moved tree as a move, not as deletions"
     assertSame(s);
   }, { section: { maxDeletePercent: 10 } });
 });
+
+Deno.test("runPass(): renames run in the order planned (a directory, then a file out of it)", async () => {
+  await withScenario(1000, async (s) => {
+    remoteTree(s, "d", 3, DAY);
+    ok(await s.pass());
+    // The second rename's source exists on the server only once the first is done, though its
+    // destination is shallower.
+    s.renameLocal("d", "x/y/e");
+    s.renameLocal("x/y/e/f1.txt", "g.txt");
+    const { plan, report } = await transfersOf(s, () => s.pass());
+    assert.deepEqual(
+      plan.actions.filter((a) => a.type === "renameRemote").map((a) => a.path),
+      ["x/y/e", "g.txt"],
+    );
+    assert.equal(report.renamedRemote, 2);
+    assert.equal(s.tree.counts.upload, 0);
+    assertSame(s);
+    assert.deepEqual((await s.pass()).plan.actions, []);
+  });
+});
