@@ -272,3 +272,20 @@ Deno.test("runPass(): renames run in the order planned (a directory, then a file
     assert.deepEqual((await s.pass()).plan.actions, []);
   });
 });
+
+Deno.test("runPass(), MLSD with unique facts: two equal files, the unique fact tells which moved", async () => {
+  await withScenario(1000, async (s) => {
+    const t0 = s.clock.ms - DAY;
+    s.writeRemote("a.txt", "same", t0);
+    s.writeRemote("c.txt", "same", t0);
+    ok(await s.pass());
+    // a.txt moved, c.txt deleted: by size and time alone, either could be b.txt.
+    s.renameRemote("a.txt", "b.txt");
+    s.tree.delete("/data/c.txt");
+    const { report } = await transfersOf(s, () => s.pass());
+    assert.equal(report.renamedLocal, 1);
+    assert.equal(report.downloaded, 0);
+    assert.deepEqual(s.trashPaths(), ["c.txt"]);
+    assertSame(s);
+  }, { uniqueFacts: true });
+});
