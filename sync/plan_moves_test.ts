@@ -297,6 +297,43 @@ Deno.test("plan(): what is not a move", async (t) => {
       expected: ["upload b.txt", "deleteRemote file a.txt (proved)"],
     },
     {
+      name:
+        "moved into a directory made under its own name | unchanged | no move (one rename can't)",
+      local: [ld("a.txt", { ino: 9 }), lf("a.txt/a.txt", { ino: 7 })],
+      remote: [rf("a.txt")],
+      baseline: base(synced("a.txt", 7)),
+      expected: ["mkdirRemote a.txt replacing the file (proved)", "upload a.txt/a.txt"],
+    },
+    {
+      name: "a directory moved into a new one under its own name | unchanged | its files moved",
+      local: [ld("d", { ino: 9 }), ld("d/old", { ino: 5 }), lf("d/old/x.txt", { ino: 7 })],
+      remote: [rd("d"), rf("d/x.txt")],
+      baseline: base(syncedDir("d", 5), synced("d/x.txt", 7)),
+      expected: [
+        "renameRemote d/x.txt -> d/old/x.txt rows=d/old/x.txt parents=d/old",
+        "mkdirRemote d/old",
+      ],
+    },
+    {
+      name: "moved under a name the server holds as a file | unchanged | no move",
+      local: [ld("x", { ino: 9 }), lf("x/a.txt", { ino: 7 })],
+      remote: [rf("x", { size: 3 }), rf("a.txt")],
+      baseline: base(synced("x", 3, { size: 3 }), synced("a.txt", 7)),
+      expected: [
+        "mkdirRemote x replacing the file (proved)",
+        "upload x/a.txt",
+        "deleteRemote file a.txt (proved)",
+      ],
+    },
+    {
+      name: "moved locally to a name the server must not receive | unchanged | no move",
+      local: [lf("b\u0007.txt", { ino: 7 })],
+      remote: [rf("a.txt")],
+      baseline: base(synced("a.txt", 7)),
+      expected: ["deleteRemote file a.txt (proved)"],
+      skipped: ["b\u0007.txt"],
+    },
+    {
       name: "no inode in the baseline (an older row) | unchanged | no move",
       local: [lf("b.txt", { ino: 7 })],
       remote: [rf("a.txt")],
