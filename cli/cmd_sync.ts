@@ -9,6 +9,7 @@ import {
   exitCodeFor,
   type PassReport,
   planLine,
+  renameCounts,
   syncSections,
   updateMetricsFile,
 } from "../sync/mod.ts";
@@ -69,7 +70,8 @@ export function syncCommand(dispatch: Dispatch): Command {
 export function describeCounts(report: PassReport, seconds: number): string {
   return `${report.uploaded} uploaded, ${report.downloaded} downloaded, ` +
     `${report.deletedLocal} deleted locally, ${report.deletedRemote} deleted on the server, ` +
-    `${report.conflicts} conflicts, ${report.errors.length} errors (${seconds.toFixed(1)} s)`;
+    `${report.conflicts} conflicts, ${renameCounts(report)}${report.errors.length} errors ` +
+    `(${seconds.toFixed(1)} s)`;
 }
 
 /**

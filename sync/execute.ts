@@ -19,9 +19,6 @@ import {
   type ExecuteDeps,
   isTransient,
   localAbs,
-  mkdirLocalAt,
-  mkdirRemoteAt,
-  onRemote,
   OwnershipBatcher,
   remoteAbs,
   RemoteVersionKeptError,
@@ -29,13 +26,12 @@ import {
 import { downloadFile } from "./execute_download.ts";
 import { uploadFile } from "./execute_upload.ts";
 import { appearedMarker, fileRow, need } from "./execute_rows.ts";
-import { deleteLocal, deleteRemote, removeRemoteFile } from "./execute_delete.ts";
+import { deleteLocal, deleteRemote } from "./execute_delete.ts";
 import { keepBoth } from "./execute_keep_both.ts";
+import { makeDirLocal, makeDirRemote } from "./execute_mkdir.ts";
 import { compareFile } from "./execute_compare.ts";
 import { movedRows, renameLocal, renameRemote } from "./execute_rename.ts";
-import { localChangedSince } from "./local_fs.ts";
 import { ancestors, phaseOf, renameWaves } from "./plan_order.ts";
-import { moveToTrash } from "./trash.ts";
 
 export type { ExecuteDeps } from "./execute_ops.ts";
 
@@ -224,42 +220,10 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
         };
       case "forget":
         return { updates: [{ path: action.path, row: null }] };
-      case "mkdirLocal": {
-        if (action.replaceFile && action.local?.kind === "file") {
-          // A directory replaced this file on the server only: the file goes to the trash.
-          if (localChangedSince(localAbs(deps, action.path), action.path, action.local)) {
-            throw new ChangedDuringPassError(
-              `"${localAbs(deps, action.path)}" changed since it was listed; the next pass ` +
-                "will decide",
-            );
-          }
-          moveToTrash(deps.stateDir, deps.identifier, action.path, deps.localRoot, {
-            now: deps.now,
-            reason: "deleted on the remote",
-          });
-        }
-        const local = mkdirLocalAt(deps, action.path, ownership);
-        const remote = action.remote ??
-          {
-            path: action.path,
-            kind: "dir",
-            size: 0,
-            mtimeMs: 0,
-            mtimePrecisionMs: 1000,
-            rawTime: "",
-          };
-        return { updates: [fileRow(action.path, local, remote)] };
-      }
-      case "mkdirRemote": {
-        if (action.replaceFile && action.remote?.kind === "file") {
-          // A directory replaced this file locally only: the server's file goes, once proved.
-          const abs = remoteAbs(deps, action.path);
-          const expected = action.proveRemote ?? action.remote;
-          await onRemote(deps, (fs) => removeRemoteFile(fs, abs, action.path, expected));
-        }
-        const remote = await mkdirRemoteAt(deps, action.path);
-        return { updates: [fileRow(action.path, need(action.local, action, "local"), remote)] };
-      }
+      case "mkdirLocal":
+        return { updates: makeDirLocal(deps, action, ownership) };
+      case "mkdirRemote":
+        return { updates: await makeDirRemote(deps, action) };
       case "download": {
         const remote = need(action.remote, action, "remote");
         const outcome = await downloadFile(deps, {
