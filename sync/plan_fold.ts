@@ -170,14 +170,5 @@ export function foldNames(input: FoldInput, options: FoldOptions): FoldOutcome {
   }
 
   state.refresh();
-  return {
-    local: state.local,
-    remote: state.remote,
-    baseline: state.baseline,
-    localChanges: state.localChanges,
-    remoteChanges: state.remoteChanges,
-    renames,
-    warnings,
-    skipped,
-  };
+  return { ...state.input(), renames, warnings, skipped };
 }

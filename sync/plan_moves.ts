@@ -173,14 +173,7 @@ export function detectMoves(input: PlanInput, options: MovesOptions): MovesOutco
     state.refresh();
     if (applied === 0) break;
   }
-  return {
-    local: state.local,
-    remote: state.remote,
-    baseline: state.baseline,
-    localChanges: state.localChanges,
-    remoteChanges: state.remoteChanges,
-    renames,
-  };
+  return { ...state.input(), renames };
 }
 
 /** The local entry at `localPath` and the remote one at `remotePath`, where they exist. */

@@ -127,6 +127,17 @@ export class Rekeying {
     }
   }
 
+  /** The inputs as re-keyed so far (call {@linkcode refresh} first). */
+  input(): PlanInput {
+    return {
+      local: this.local,
+      remote: this.remote,
+      baseline: this.baseline,
+      localChanges: this.localChanges,
+      remoteChanges: this.remoteChanges,
+    };
+  }
+
   /** Computes the changes of the paths touched since the last call again. */
   refresh(): void {
     for (const path of this.#touched) {
