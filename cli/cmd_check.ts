@@ -8,7 +8,7 @@ import { access } from "node:fs/promises";
 import { getLogger } from "@logtape/logtape";
 import { Command } from "commander";
 import { type Config, formatIssue, loadConfig, type SectionConfig } from "../config/mod.ts";
-import { connectRemoteFs } from "../sync/mod.ts";
+import { connectRemoteFs, describeStoredServerTime, ServerProfiles } from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { errorMessage } from "./error_message.ts";
@@ -70,6 +70,7 @@ export async function runCheck(ctx: CliContext, args: CheckArgs): Promise<number
   for (const { section, reasons } of verdicts) {
     if (reasons.length === 0) {
       ctx.output.ok(`[${section.name}] ${describeSuccess(section)}.`);
+      ctx.output.line(`  server time: ${serverTimeOf(section, config.service.stateDirectory)}`);
     } else {
       failed = true;
       ctx.output.error(`[${section.name}] ${reasons.join("; ")}`);
@@ -122,11 +123,19 @@ async function runCheckJson(ctx: CliContext): Promise<number> {
 
 /** Every section's verdict, ConcurrentSynchronisations at a time, in file order. */
 function checkSections(config: Config): Promise<SectionVerdict[]> {
+  // What the servers teach is logged at debug: check reports its own findings, writes nothing.
+  const profiles = new ServerProfiles({ quiet: true });
   return mapLimited(
     config.sections,
     Math.max(1, config.service.concurrentSynchronisations),
-    checkSection,
+    (section) => checkSection(section, profiles),
   );
+}
+
+/** What the state directory holds about the section's server time (nothing is measured here). */
+function serverTimeOf(section: SectionConfig, stateDir: string): string {
+  const server = { host: section.server, port: section.port, user: section.user };
+  return describeStoredServerTime(stateDir, server, section.serverTime);
 }
 
 /** `ftpes://user@host:port`, without the password. */
@@ -141,7 +150,10 @@ function describeSuccess(section: SectionConfig): string {
 }
 
 /** Runs every check of one section; never throws. */
-async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
+async function checkSection(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<SectionVerdict> {
   const log = getLogger(["ftp-clone", section.name, "check"]);
   const reasons: string[] = [];
   log.debug("Checking Local_dir {dir}", { dir: section.localDir });
@@ -154,7 +166,7 @@ async function checkSection(section: SectionConfig): Promise<SectionVerdict> {
       url: serverUrl(section),
       dir: section.remoteDir,
     });
-    const remote = await checkRemoteDir(section);
+    const remote = await checkRemoteDir(section, profiles);
     if (remote !== undefined) reasons.push(remote);
   }
   return { section, reasons };
@@ -184,12 +196,16 @@ async function checkLocalDir(section: SectionConfig): Promise<string | undefined
 }
 
 /** Why the server or Remote_dir is unusable, or undefined. Only this opens a connection. */
-async function checkRemoteDir(section: SectionConfig): Promise<string | undefined> {
+async function checkRemoteDir(
+  section: SectionConfig,
+  profiles: ServerProfiles,
+): Promise<string | undefined> {
   let remote: Awaited<ReturnType<typeof connectRemoteFs>>;
   try {
     remote = await connectRemoteFs({
       ...connectOptionsOf(section),
       timeoutMs: CHECK_CONNECT_TIMEOUT_MS,
+      profiles,
     });
   } catch (error) {
     return `Login to ${serverUrl(section)} failed: ${errorMessage(error)}`;

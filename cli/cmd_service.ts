@@ -103,7 +103,11 @@ export function runService(ctx: CliContext, _args: ServiceArgs): Promise<number>
   const answers = runtimeDirectory(ctx.env);
   let seq = 0;
   return runServiceLoop({
-    loadConfig: (when) => loadServiceConfig(logged, { skipBadSections: when === "start" }),
+    loadConfig: async (when) => {
+      const load = await loadServiceConfig(logged, { skipBadSections: when === "start" });
+      if (load.ok) runtime.useStateDirectory(load.config.service.stateDirectory);
+      return load;
+    },
     makePool: (section) => runtime.makePool(section),
     identifierOf: (section) => runtime.identifierOf(section),
     marks: gate,

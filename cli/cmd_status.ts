@@ -10,7 +10,12 @@ import { Command } from "commander";
 import { join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { formatIssue } from "../config/mod.ts";
-import { readReport, sectionLockPath, type StoredReport } from "../sync/mod.ts";
+import {
+  describeStoredServerTime,
+  readReport,
+  sectionLockPath,
+  type StoredReport,
+} from "../sync/mod.ts";
 import type { CliContext } from "./context.ts";
 import { type Dispatch, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./dispatch.ts";
 import { type LeftOutSection, loadLeavingOut, printConfigErrors } from "./load_config.ts";
@@ -198,14 +203,14 @@ export async function runStatus(ctx: CliContext, args: StatusArgs): Promise<numb
     ctx.output.json({ healthy, sections: statuses });
     return healthy ? EXIT_OK : EXIT_FAILURE;
   }
-  for (const status of statuses) printStatus(ctx, status);
+  for (const status of statuses) printStatus(ctx, status, load.config);
   for (const status of statuses) {
     if (!status.healthy) ctx.output.error(`[${status.name}] ${status.problem}`);
   }
   return healthy ? EXIT_OK : EXIT_FAILURE;
 }
 
-function printStatus(ctx: CliContext, status: SectionStatus): void {
+function printStatus(ctx: CliContext, status: SectionStatus, config: Config): void {
   const pass = status.lastPass;
   const running = status.running ? " (a pass is running now)" : "";
   if (status.configErrors.length > 0) {
@@ -221,6 +226,16 @@ function printStatus(ctx: CliContext, status: SectionStatus): void {
         `${pass.conflicts} conflicts, ${pass.errors.length} errors${running}`,
     );
     for (const message of pass.errors) ctx.output.line(`  error: ${message}`);
+    const section = config.sections.find((s) => s.name === status.name);
+    if (section !== undefined) {
+      const server = { host: section.server, port: section.port, user: section.user };
+      const time = describeStoredServerTime(
+        config.service.stateDirectory,
+        server,
+        section.serverTime,
+      );
+      ctx.output.line(`  server time: ${time}`);
+    }
   }
   if (status.lastSuccess !== null && pass?.outcome !== "ok") {
     ctx.output.line(`  last success: ${status.lastSuccess}`);

@@ -84,7 +84,11 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
   if (config === undefined) return EXIT_USAGE;
   const sections = selectSections(config, args.sections, ctx);
   if (sections === undefined) return EXIT_USAGE;
-  const runtime = new SectionRuntime({ configPath: config.path, dryRun: args.dryRun });
+  const runtime = new SectionRuntime({
+    configPath: config.path,
+    dryRun: args.dryRun,
+    stateDir: config.service.stateDirectory,
+  });
   const identifiers = new Map<SectionConfig, string>();
   const runnable: SectionConfig[] = [];
   const results = new Map<SectionConfig, SyncSectionResult>();

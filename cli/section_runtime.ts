@@ -12,11 +12,12 @@ import {
   setIniValues,
 } from "../config/mod.ts";
 import {
-  ConnectionBudget,
+  ConnectionBudgets,
   type ConnectOptions,
   connectRemoteFs,
   FtpPool,
   type RemoteFsPool,
+  ServerProfiles,
 } from "../sync/mod.ts";
 import { errorMessage } from "./error_message.ts";
 
@@ -38,6 +39,7 @@ export function connectOptionsOf(section: SectionConfig): ConnectOptions {
     password: section.password,
     tlsVerify: section.tlsVerify,
     tlsFingerprint: section.tlsFingerprint,
+    serverTime: section.serverTime,
   };
 }
 
@@ -47,6 +49,8 @@ export interface SectionRuntimeOptions {
   configPath: string;
   /** A dry run writes nothing: a section without Identifier gets a provisional one. */
   dryRun?: boolean;
+  /** StateDirectory, where what is learned about each server's time is kept. */
+  stateDir?: string;
   /**
    * Read each section's Password again from the file when it (or secret.key) changed, so that a
    * password saved while the service runs is used from the next pass, without a reload. `command`
@@ -72,7 +76,10 @@ export class SectionRuntime {
   readonly #configPath: string;
   readonly #dryRun: boolean;
   readonly #identifiers = new Map<string, string>();
-  readonly #budgets = new Map<string, ConnectionBudget>();
+  readonly #budgets = new ConnectionBudgets();
+  /** What is learned about each server, shared by every section on it. */
+  readonly #profiles: ServerProfiles;
+  #stateDir: string | undefined;
   readonly #refresh: { command: string } | undefined;
   /** Per section (upper case): the files' stamp when read, and what was read. */
   readonly #passwords = new Map<string, { stamp: string; read: SectionPassword }>();
@@ -80,7 +87,18 @@ export class SectionRuntime {
   constructor(options: SectionRuntimeOptions) {
     this.#configPath = options.configPath;
     this.#dryRun = options.dryRun ?? false;
+    this.#stateDir = options.stateDir;
+    // A dry run reads what earlier runs learned and stores nothing.
+    this.#profiles = new ServerProfiles({
+      stateDir: () => this.#stateDir,
+      persist: !this.#dryRun,
+    });
     this.#refresh = options.refreshPasswords;
+  }
+
+  /** The StateDirectory of a (re)loaded configuration. */
+  useStateDirectory(dir: string): void {
+    this.#stateDir = dir;
   }
 
   /** The section's password as the file says now (see `refreshPasswords`), else as loaded. */
@@ -129,18 +147,21 @@ export class SectionRuntime {
     return id;
   }
 
-  /** A pool of at most ConcurrentConnections connections, within its server's budget. */
+  /**
+   * A pool of at most ConcurrentConnections connections, within its server's budget (shared by
+   * every section on the server: the largest ask, lowered by 421s, never exceeded).
+   */
   makePool(section: SectionConfig): RemoteFsPool {
-    const server = `${section.server}:${section.port}:${section.user}`;
-    let budget = this.#budgets.get(server);
-    if (budget === undefined || budget.limit < section.concurrentConnections) {
-      budget = new ConnectionBudget(section.concurrentConnections);
-      this.#budgets.set(server, budget);
-    }
+    const server = { host: section.server, port: section.port, user: section.user };
+    const budget = this.#budgets.get(server, section.concurrentConnections);
     return new FtpPool(async () => {
       const { password, passwordError } = await this.#password(section);
       if (passwordError !== undefined) throw new Error(passwordError);
-      return connectRemoteFs({ ...connectOptionsOf(section), password });
+      return connectRemoteFs({
+        ...connectOptionsOf(section),
+        password,
+        profiles: this.#profiles,
+      });
     }, { size: section.concurrentConnections, budget });
   }
 }

@@ -160,11 +160,12 @@ export function parseLocalDir(raw: string): ParseResult<string> {
 /**
  * Remote_dir, a directory from the FTP login root: `www`, `/www` and `/www/` are all `/www`;
  * repeated `/` and `.` components are removed; `..` is refused; `/` is the login root itself.
+ * Two leading slashes, `//var/www`, mean a path from the server's root (kept as `//var/www`).
  */
 export function parseRemoteDir(raw: string): ParseResult<string> {
   const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) return invalid(raw, '".." is not allowed in a path');
-  return ok("/" + parts.join("/"));
+  return ok((raw.startsWith("//") ? "//" : "/") + parts.join("/"));
 }
 
 /** ServerTime: `auto`, `utc`, or a fixed offset from UTC such as `+05:30` or `-04:00`. */

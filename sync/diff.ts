@@ -26,16 +26,21 @@ export interface SameMtimeOptions {
 
 /**
  * Whether two mtimes are the same within the coarser of their precisions: the same bucket
- * `floor(t / p)` with `p = max(precisions)`. From day precision up, LIST dates are in the
- * server's time zone (pure-ftpd: local time; vsftpd, proftpd: UTC) while MDTM is UTC, so
- * neighbouring buckets count as the same too (a tolerance of one day each way).
+ * `floor(t / p)` with `p = max(precisions)` below a day (the FTP layer's offsets are whole
+ * quarter hours, so LIST minutes stay aligned). From day precision up, a LIST date is the
+ * server's local midnight with its offset taken out (18:30 UTC the day before for a server in
+ * Kolkata), not a UTC midnight: the times are the same when their intervals `[t, t + p)` overlap,
+ * and, with the tolerance, one day more each way (a LIST date read in a zone that was not
+ * measured).
  */
 export function sameMtime(a: Entry, b: Entry, options: SameMtimeOptions = {}): boolean {
   const precision = Math.max(a.mtimePrecisionMs, b.mtimePrecisionMs, 1);
-  const bucketA = Math.floor(a.mtimeMs / precision);
-  const bucketB = Math.floor(b.mtimeMs / precision);
-  if (precision >= DAY_MS && (options.tolerance ?? true)) return Math.abs(bucketA - bucketB) <= 1;
-  return bucketA === bucketB;
+  if (precision < DAY_MS) {
+    return Math.floor(a.mtimeMs / precision) === Math.floor(b.mtimeMs / precision);
+  }
+  const slack = options.tolerance ?? true ? DAY_MS : 0;
+  const end = (e: Entry) => e.mtimeMs + Math.max(e.mtimePrecisionMs, 1);
+  return a.mtimeMs < end(b) + slack && b.mtimeMs < end(a) + slack;
 }
 
 /**

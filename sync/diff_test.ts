@@ -120,6 +120,27 @@ Deno.test("sameMtime() compares within the coarser precision", async (t) => {
       true,
     );
   });
+  await t.step(
+    "a LIST date at a server's local midnight (Kolkata: 18:30 UTC the day before)",
+    () => {
+      const listed = { ...file("a", "2025-10-31T18:30:00Z"), mtimePrecisionMs: DAY_MS };
+      for (
+        const [local, same] of [
+          ["2025-10-31T18:30:00Z", true],
+          ["2025-11-01T02:36:26Z", true],
+          ["2025-11-01T18:29:59Z", true],
+          ["2025-11-01T18:30:00Z", false],
+          ["2025-10-31T18:29:59Z", false],
+        ] as const
+      ) {
+        assert.equal(
+          sameMtime(file("a", local, SECOND), listed, { tolerance: false }),
+          same,
+          local,
+        );
+      }
+    },
+  );
 });
 
 Deno.test("entryChanged() looks at kind, size and time, never a directory's time", async (t) => {

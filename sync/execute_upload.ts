@@ -274,7 +274,14 @@ async function sendOnce(
           { path: abs },
         );
         await fs.remove(abs);
-        await fs.rename(temp, abs);
+        try {
+          await fs.rename(temp, abs);
+        } catch (second) {
+          // With the old file gone, the refusal shows what it was: no renames at all.
+          if (meaningOf(second) !== "unsupported") throw second;
+          await fs.remove(temp).catch(() => {});
+          return await sendDirect(deps, fs, { abs, to, send, target });
+        }
       }
       return await finish(deps, fs, abs, to, send.version);
     });

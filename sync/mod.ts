@@ -44,7 +44,15 @@ export { sectionLockPath, tryLockSection } from "./section_lock.ts";
 export { listLocal } from "./local_lister.ts";
 export { listRemote, RemoteDirLister } from "./remote_lister.ts";
 export { connectRemoteFs } from "./ftp/mod.ts";
-export { ConnectionBudget, type ConnectOptions, FtpPool, type RemoteFsPool } from "./ftp/mod.ts";
+export {
+  ConnectionBudget,
+  ConnectionBudgets,
+  type ConnectOptions,
+  describeStoredServerTime,
+  FtpPool,
+  type RemoteFsPool,
+  ServerProfiles,
+} from "./ftp/mod.ts";
 export { createNotifier, type Notifier } from "./sd_notify.ts";
 export {
   processSignals,

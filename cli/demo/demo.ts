@@ -169,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       AbortSignal.any([stop.signal, AbortSignal.timeout(stepTimeoutMs)]),
     );
     firstPass.catch(() => {}); // awaited by the scenario; may reject before it gets there
-    const runtime = new SectionRuntime({ configPath: layout.iniPath });
+    const runtime = new SectionRuntime({ configPath: layout.iniPath, stateDir: layout.stateDir });
     const service = runService({
       loadConfig: () => loadDemoConfig(layout.iniPath),
       makePool: (section) => runtime.makePool(section),

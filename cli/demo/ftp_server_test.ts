@@ -318,6 +318,8 @@ Deno.test("startFtpServer works with ftp-clone's own FTP layer", async () => {
         mfmt: true,
         mdtmWrite: false,
         restStream: true,
+        size: true,
+        mdtm: true,
         utf8: true,
         hashes: [],
         renames: true,

@@ -1,47 +1,11 @@
 /**
- * basic-ftp's `Client` with the changes FTPS needs under Deno, and raw listings.
+ * basic-ftp's `Client` with the changes Deno needs (FTPS: see `tls_options.ts`), commands sent as
+ * bytes, total deadlines (`task_deadline.ts`), byte limits, native plain-FTP data connections
+ * (`native_transfer.ts`, EPSV or PASV) and raw listings.
  *
- * ## FTPS under Deno: what breaks and why (measured: basic-ftp 6.2.6, Deno 2.9.6, 2026-11-25)
- * vsftpd and proftpd (their defaults) refuse a TLS data connection that does not resume a TLS
- * session of the control connection (vsftpd `522 SSL connection failed: session reuse required`,
- * then it drops the control connection; proftpd `425 Unable to build data connection`, tls.log
- * "client did not reuse TLS session"). basic-ftp passes `session: <control's session>` to every
- * data connection's `tls.connect`; Node honours it, Deno does not:
- *
- * Root cause: Deno's node:tls resumes sessions only from its own client-side cache, keyed by
- * the TLS server name (`servername`, else `host`); the `session` option is not used to pick the
- * session (`getSession()` returns a value, but passing it back changes nothing). Everything
- * below follows from that:
- * 1. Several connections to one server in one process (a pool!): they share the cache entry, so
- *    a data connection resumes whichever connection's session was stored last and is refused.
- *    Two explicit-TLS connections to proftpd: the second one's data connections all failed.
- *    Fix: a server name unique per FTP connection (`tls_options.ts`); 3 connections: 12/12 OK.
- * 2. Implicit TLS with basic-ftp's `tls.connect(port, host, options)` (the TLS socket dials
- *    itself): its session never becomes resumable for data connections built with
- *    `tls.connect({ socket })`, even with a unique server name: every data connection refused.
- *    Fix: `connectImplicitTLS` below connects a TCP socket first and upgrades it (the path that
- *    AUTH TLS and the data connections take), 20/20 OK.
- * 3. TLS 1.3: tickets are single-use in Deno's client cache. The control connection leaves 2
- *    tickets (OpenSSL's default); each data connection takes one; a download or a listing gets a
- *    new one back, an upload does not (its new ticket never reaches the cache). After 2 uploads
- *    the cache is empty, the next data connection does a full handshake and is refused (and that
- *    handshake refills the cache with 2 tickets). proftpd, 10 uploads: U U fail U U fail...;
- *    lists and downloads only: never fails. TLS 1.2 resumption reuses one session as often as
- *    needed. Fix: `maxVersion: "TLSv1.2"` (tls_options.ts). Reading the upload socket to the
- *    end did not help.
- * 4. A `ca` option (or any own `secureContext`) apparently gives the connection a cache of its
- *    own: data connections never find the control connection's session, every one is refused.
- *    Fix: never pass `ca`; pin with the SHA-256 fingerprint after the handshake instead.
- * More Deno quirks, worked around in `ftp_remote_fs.ts`: writing a zero-length chunk to a TLS
- * socket fails with EPERM (and the connection is closed); a TLS socket paused by backpressure
- * misses the end of the stream (all bytes arrive, then the transfer times out); node:stream's
- * `pipeline()` never settles when its source is destroyed without an error.
- *
- * basic-ftp 6.2.6 vs 5.3.1: 6.2.6 passes `host` to implicit-TLS sessions and stores the tickets
- * of data connections (`tlsSessionStore`), which fixes Node >= 24.17, not Deno: under Deno both
- * versions fail the same way (6.2.6 native: implicit 0/20, proftpd explicit TLS 1.3 10/20), so
- * 6.2.6 stays. Re-check all this when upgrading basic-ftp or Deno; `_handleConnectResponse` is
- * private API.
+ * This is the one adapter that reaches into basic-ftp: it replaces `ftp.send`, wraps
+ * `ftp.handle` and `parseList`, and calls the private `_handleConnectResponse`. The pinned
+ * version is checked by `deno_ftp_client_test.ts`.
  * @module
  */
 import { Client, FTPError, type FTPResponse } from "basic-ftp";
@@ -50,26 +14,14 @@ import net from "node:net";
 import tls from "node:tls";
 import { DenoTcpSocket } from "./deno_tcp_socket.ts";
 import {
-  EpsvUnavailable,
   nativeTransfer,
   type NativeTransferData,
   type NativeTransferOptions,
+  PassiveRefused,
 } from "./native_transfer.ts";
 import { sendTogether } from "./send_together.ts";
+import { DEADLINE_FACTOR, startDeadline } from "./task_deadline.ts";
 
-/**
- * Deadlines, as multiples of the inactivity timeout so that one setting (`timeoutMs`) scales
- * them: a control reply (greeting or any command's reply) must be COMPLETE within 4 x timeoutMs
- * (120 s at the default 30 s), else the connection is closed with a transient error (the pool
- * replaces it). 0 disables them with the timeout.
- */
-export const DEADLINE_FACTOR = 4;
-/**
- * Minimum average throughput of a data transfer (listing, download, upload), in bytes per
- * second, counted from its 1xx reply after a grace of DEADLINE_FACTOR x timeoutMs: 4 KiB/s. A
- * link slower than that on average is treated as a server dripping bytes forever.
- */
-export const MIN_BYTES_PER_S = 4096;
 /**
  * Largest listing accepted (bytes): 128 MiB, about 1.5 million MLSD entries of ~90 bytes; a
  * listing is held whole in memory (then decoded and parsed), so a bigger one is refused.
@@ -83,6 +35,22 @@ export interface ByteLimit {
   error: () => Error;
 }
 
+/** Options of {@linkcode DenoFtpClient}. */
+export interface DenoFtpClientOptions {
+  /**
+   * The control connection on Deno's native TCP (`deno_tcp_socket.ts`): only for plain FTP (an
+   * AUTH TLS upgrade needs a node socket).
+   */
+  nativeControl?: boolean;
+  /**
+   * Whether the server takes EPSV, as known now (false: PASV from the start); read before each
+   * native transfer, so that what another connection learned is used at once.
+   */
+  epsv?: () => boolean | undefined;
+  /** Told once a native transfer found out whether EPSV works. */
+  onEpsv?: (works: boolean, reply: string) => void;
+}
+
 /** Raw TLS socket bytes allowed beyond a limit: records add up to ~40 bytes per 16 KiB. */
 function tlsSlack(maxBytes: number): number {
   return Math.ceil(maxBytes / 256) + 4096;
@@ -93,8 +61,10 @@ export class DenoFtpClient extends Client {
   #lastListing = "";
   /** The control connection is a `DenoTcpSocket` (plain FTP). */
   readonly #nativeControl: boolean;
-  /** Plain-FTP transfers use native data connections until EPSV is refused. */
+  /** Plain-FTP transfers use native data connections until both EPSV and PASV are refused. */
   #nativeData = true;
+  readonly #epsv: () => boolean | undefined;
+  readonly #onEpsv: ((works: boolean, reply: string) => void) | undefined;
 
   /** Payload bytes counted on the current task's data connection (native transfers, our sinks). */
   #counted = 0;
@@ -103,14 +73,12 @@ export class DenoFtpClient extends Client {
   /** The byte limit of the current transfer, if any (`withByteLimit`). */
   #limit: ByteLimit | undefined;
 
-  /**
-   * `timeoutMs`: control and data socket inactivity timeout (0 = none, and no deadlines).
-   * `nativeControl`: the control connection on Deno's native TCP (`deno_tcp_socket.ts`): only
-   * for plain FTP (an AUTH TLS upgrade needs a node socket).
-   */
-  constructor(timeoutMs: number, options: { nativeControl?: boolean } = {}) {
+  /** `timeoutMs`: control and data socket inactivity timeout (0 = none, and no deadlines). */
+  constructor(timeoutMs: number, options: DenoFtpClientOptions = {}) {
     super(timeoutMs);
     this.#nativeControl = options.nativeControl === true;
+    this.#epsv = options.epsv ?? (() => undefined);
+    this.#onEpsv = options.onEpsv;
     const graceMs = timeoutMs * DEADLINE_FACTOR;
     this.trackProgress((info) => {
       // Under Deno a missing counter would read NaN: count nothing rather than poison the sums.
@@ -147,8 +115,15 @@ export class DenoFtpClient extends Client {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
       try {
+        this.#counted = 0;
+        this.#socketBytes = 0;
         if (graceMs <= 0) return handle(command, responseHandler);
-        const deadline = this.#deadline(command, graceMs);
+        const deadline = startDeadline(
+          command,
+          graceMs,
+          () => Math.max(this.#counted, this.#socketBytes),
+          (error) => this.#failTask(error),
+        );
         return handle(command, (res, task) => {
           if (!(res instanceof Error) && res.code >= 100 && res.code < 200) deadline.dataStarted();
           responseHandler(res, task);
@@ -175,7 +150,7 @@ export class DenoFtpClient extends Client {
   }
 
   /**
-   * Implicit TLS by upgrading an already-connected TCP socket (see the module comment, item 1).
+   * Implicit TLS by upgrading an already-connected TCP socket (see `tls_options.ts`, item 2).
    * Resolves with the server's welcome once the handshake and the 220 reply are done.
    */
   override async connectImplicitTLS(
@@ -211,8 +186,9 @@ export class DenoFtpClient extends Client {
 
   /**
    * A transfer on a native data connection (`native_transfer.ts`): plain FTP only. Resolves
-   * undefined, having moved no data, when it is not available (TLS, or the server refused EPSV):
-   * the caller then uses basic-ftp's transfer.
+   * undefined, having moved no data, when it is not available (TLS, or the server refused both
+   * EPSV and PASV): the caller then uses basic-ftp's transfer. A refused EPSV is followed by
+   * PASV at once (learned, and told to `onEpsv`, the first time only).
    */
   async nativeTransfer(
     command: string,
@@ -236,17 +212,28 @@ export class DenoFtpClient extends Client {
           return n;
         })(data.send),
       };
-    try {
-      return await nativeTransfer(this.ftp, {
-        ...options,
-        command,
-        data: counted,
-        timeoutMs: this.ftp.timeout,
-      });
-    } catch (error) {
-      if (!(error instanceof EpsvUnavailable)) throw error;
-      this.#nativeData = false;
-      return undefined;
+    const known = this.#epsv();
+    for (let passive: "EPSV" | "PASV" = known === false ? "PASV" : "EPSV";;) {
+      try {
+        const reply = await nativeTransfer(this.ftp, {
+          ...options,
+          command,
+          data: counted,
+          timeoutMs: this.ftp.timeout,
+          passive,
+        });
+        if (known === undefined && passive === "EPSV") this.#onEpsv?.(true, "");
+        return reply;
+      } catch (error) {
+        if (!(error instanceof PassiveRefused)) throw error;
+        if (passive === "EPSV") {
+          passive = "PASV";
+          this.#onEpsv?.(false, error.message);
+          continue;
+        }
+        this.#nativeData = false;
+        return undefined;
+      }
     }
   }
 
@@ -258,10 +245,18 @@ export class DenoFtpClient extends Client {
    * the server answer the RNTO with 503.
    */
   async sendPipelined(commands: readonly string[]): Promise<FTPResponse[]> {
-    const replies = await sendTogether(this.ftp, commands);
+    const replies = await this.sendAll(commands);
     const refused = replies.find((reply) => reply instanceof FTPError);
     if (refused !== undefined) throw refused;
     return replies as FTPResponse[];
+  }
+
+  /**
+   * Send `commands` at once (one round trip) and resolve with each one's final reply, an
+   * `FTPError` for a reply >= 400; rejects only when the connection fails.
+   */
+  sendAll(commands: readonly string[]): Promise<Array<FTPResponse | FTPError>> {
+    return sendTogether(this.ftp, commands);
   }
 
   /**
@@ -302,53 +297,11 @@ export class DenoFtpClient extends Client {
   }
 
   /**
-   * The deadline of one task (a command, or the greeting when `command` is undefined): its
-   * reply must be complete within `graceMs`; once a 1xx reply started a transfer, the data
-   * must keep an average of MIN_BYTES_PER_S after a new grace period of `graceMs`. basic-ftp's
-   * inactivity timeout only ends silences; this ends replies and transfers that trickle.
+   * Run one listing command (e.g. `MLSD /a`); its raw text, at most LISTING_MAX_BYTES. With
+   * `cwd`, the directory is entered first (`CWD`, sent together with the data connection's EPSV
+   * where the transfer is native): a refused CWD rejects with its reply, nothing listed.
    */
-  #deadline(command: string | undefined, graceMs: number) {
-    this.#counted = 0;
-    this.#socketBytes = 0;
-    let from = performance.now();
-    let transfer = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Only the verb: the PASS line holds the password.
-    const what = command === undefined
-      ? "the greeting"
-      : command === ""
-      ? "pipelined commands"
-      : `"${command.split(" ")[0]}"`;
-    const check = (): void => {
-      const bytes = Math.max(this.#counted, this.#socketBytes);
-      const allowed = graceMs + (transfer ? bytes / MIN_BYTES_PER_S * 1000 : 0);
-      const left = from + allowed - performance.now();
-      // Re-armed at most every 50 ms while bytes keep the deadline moving.
-      if (left > 0) {
-        timer = setTimeout(check, Math.max(left, 50));
-        return;
-      }
-      timer = undefined;
-      const message = transfer
-        ? `Timeout: the transfer of ${what} moved ${bytes} bytes in ${Math.round(allowed)} ms, ` +
-          `below the minimum of ${MIN_BYTES_PER_S} bytes/s after a grace of ${graceMs} ms`
-        : `Timeout: the reply to ${what} was not complete after ${graceMs} ms`;
-      this.#failTask(Object.assign(new Error(message), { code: "ETIMEDOUT" }));
-    };
-    timer = setTimeout(check, graceMs);
-    return {
-      /** The first 1xx reply: the transfer's own deadline starts. */
-      dataStarted: (): void => {
-        if (transfer) return;
-        transfer = true;
-        from = performance.now();
-      },
-      stop: (): void => clearTimeout(timer),
-    };
-  }
-
-  /** Run one listing command (e.g. `MLSD /a`); its raw text, at most LISTING_MAX_BYTES. */
-  listRaw(command: string): Promise<string> {
+  listRaw(command: string, options: { cwd?: string } = {}): Promise<string> {
     const verb = command.split(" ")[0];
     return this.withByteLimit({
       maxBytes: LISTING_MAX_BYTES,
@@ -360,15 +313,22 @@ export class DenoFtpClient extends Client {
           ),
           { code: "ETIMEDOUT" },
         ),
-    }, () => this.#listRaw(command));
+    }, () => this.#listRaw(command, options.cwd));
   }
 
-  async #listRaw(command: string): Promise<string> {
+  async #listRaw(command: string, cwd: string | undefined): Promise<string> {
     const chunks: Uint8Array[] = [];
+    const before = cwd === undefined ? {} : {
+      before: `CWD ${cwd}`,
+      onBefore: (reply: FTPResponse | FTPError) => {
+        if (reply instanceof FTPError) throw reply;
+      },
+    };
     const native = await this.nativeTransfer(command, {
       receive: (chunk) => chunks.push(chunk.slice()),
-    });
+    }, before);
     if (native !== undefined) return new TextDecoder().decode(Buffer.concat(chunks));
+    if (cwd !== undefined) await this.send(`CWD ${cwd}`);
     this.availableListCommands = [command];
     this.#lastListing = "";
     // An empty path: the whole command is in availableListCommands.

@@ -75,6 +75,15 @@ export function meaningOf(error: unknown): FtpMeaning | undefined {
   return typeof meaning === "string" ? meaning as FtpMeaning : undefined;
 }
 
+/**
+ * The server's reply in an error, for a log line's detail: `550 Rename not permitted.` rather than
+ * the whole `FTP command "..." failed: server replied "..."`; the message when there is none.
+ */
+export function replyOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /server replied "(.*)"$/s.exec(message)?.[1] ?? message;
+}
+
 /** Reply texts that name a permission or policy refusal rather than a missing file. */
 const REFUSAL_TEXT = /permission|denied|not allowed|forbidden|refused|read-only|not permitted/i;
 /** Reply texts of a connection limit (vsftpd, pure-ftpd 421; proftpd's 530 MaxClientsPerUser). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FTPError } from "basic-ftp";
-import { FtpError, meaningOfReply, toFtpError } from "./errors.ts";
+import { FtpError, meaningOfReply, replyOf, toFtpError } from "./errors.ts";
 
 function systemError(message: string, code?: string): Error {
   const err = new Error(message);
@@ -136,4 +136,13 @@ Deno.test("FtpError: answered is a refusal on a usable connection", () => {
   assert.equal(answered(425), false);
   assert.equal(answered(426), false);
   assert.equal(answered("ECONNRESET"), false);
+});
+
+Deno.test("replyOf: the server's reply of an error, else its message", () => {
+  const e = toFtpError(
+    new FTPError({ code: 550, message: "550 Rename not permitted." }),
+    "RNFR /a",
+  );
+  assert.equal(replyOf(e), "550 Rename not permitted");
+  assert.equal(replyOf(new Error("boom")), "boom");
 });

@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import type { DenoFtpClient } from "./deno_ftp_client.ts";
+import { parseFeatures } from "./features.ts";
 import { FtpRemoteFs } from "./ftp_remote_fs.ts";
-import type { RemoteCapabilities } from "./remote_fs.ts";
+import { FtpSession } from "./ftp_session.ts";
+import { ServerProfiles } from "./server_profile.ts";
+import type { TimeOffsets } from "./server_time.ts";
 
 /** A connection whose server keeps set times as `keep` says, over a fake control channel. */
 function fakeRemote(options: {
   mfmt: boolean;
   mfmtReply?: (stamp: string, path: string) => string;
   keep?: (stamp: string) => string;
+  offsets?: TimeOffsets;
 }) {
   const times = new Map<string, string>();
   const sent: string[] = [];
@@ -31,22 +35,20 @@ function fakeRemote(options: {
       return Promise.reject(new Error(`unexpected ${command}`));
     },
   } as unknown as DenoFtpClient;
-  const capabilities: RemoteCapabilities = {
-    mlsd: options.mfmt,
-    mfmt: options.mfmt,
-    mdtmWrite: false,
-    restStream: true,
-    utf8: true,
-    hashes: [],
-    renames: true,
-  };
-  const fs = new FtpRemoteFs(client, {
-    capabilities,
-    home: "/",
-    server: "fake:21",
-    now: () => 0,
-    tls: false,
-  });
+  const profile = new ServerProfiles().get({ host: "fake", port: 21, user: "u" });
+  profile.setFeatures(
+    parseFeatures(`211-Features:\n MDTM\n${options.mfmt ? " MFMT\n" : ""}211 End`),
+  );
+  const fs = new FtpRemoteFs(
+    new FtpSession({
+      client,
+      profile,
+      home: "/",
+      now: () => 0,
+      tls: false,
+      configuredOffsets: options.offsets,
+    }),
+  );
   return { fs, sent };
 }
 
@@ -125,4 +127,16 @@ Deno.test("storedMtime", async (t) => {
     await fs.setMtime("/ok", at(20));
     assert.equal(fs.storedMtime("/ok"), whole(at(20)));
   });
+});
+
+Deno.test("times are set and read in the server's frames, the engine sees UTC", async () => {
+  // vsftpd with use_localtime=YES in Asia/Kolkata: MDTM reads and sets local time.
+  const kolkata = 330;
+  const { fs, sent } = fakeRemote({
+    mfmt: false,
+    offsets: { list: kolkata, mlsd: kolkata, mdtm: kolkata, set: kolkata },
+  });
+  await fs.setMtime("/a", Date.UTC(2026, 0, 2, 3, 4, 5));
+  assert.equal(sent.at(-1), "MDTM 20260102083405 /a");
+  assert.equal(await fs.mtime("/a"), Date.UTC(2026, 0, 2, 3, 4, 5));
 });

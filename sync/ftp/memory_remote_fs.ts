@@ -5,7 +5,6 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Readable, Writable } from "node:stream";
 import { FtpError } from "./errors.ts";
 import {
   type InjectedFailure,
@@ -69,6 +68,15 @@ function missing(path: string, command: string): FtpError {
     code: 550,
     command: `${command} ${path}`,
     transient: false,
+  });
+}
+
+/** A command the tree's server does not offer (as the FTP layer reports it: no round trip). */
+function notImplemented(verb: string, path: string): FtpError {
+  return new FtpError(`The server does not implement ${verb}`, {
+    command: `${verb} ${path}`,
+    transient: false,
+    meaning: "unsupported",
   });
 }
 
@@ -190,26 +198,9 @@ export class MemoryRemoteFs implements RemoteFs {
       if (failure !== undefined) throw failure.error;
     });
     // As a server asked with MDTM: whole seconds (counted as an "mtime" operation).
-    if (options.onMtime !== undefined) options.onMtime(await this.mtime(path));
-  }
-
-  /** Writes the file into a stream and ends it, as basic-ftp's pipeline does. */
-  downloadToStream(
-    path: string,
-    destination: Writable,
-    options: TransferOptions = {},
-  ): Promise<void> {
-    return this.#run("download", path, async (failure) => {
-      const { sent } = this.#sent(path, options, failure);
-      await new Promise<void>((resolve, reject) => {
-        destination.write(sent, (error) => (error ? reject(error) : resolve()));
-      });
-      if (failure !== undefined) {
-        destination.destroy(failure.error);
-        throw failure.error;
-      }
-      await new Promise<void>((resolve) => destination.end(resolve));
-    });
+    if (options.onMtime !== undefined && this.capabilities.mdtm) {
+      options.onMtime(await this.mtime(path));
+    }
   }
 
   /** Stores bytes under `path` (appended when `startAt` is given, like APPE). */
@@ -263,26 +254,22 @@ export class MemoryRemoteFs implements RemoteFs {
     });
   }
 
-  /** Uploads everything a stream yields. */
-  uploadFromStream(
-    source: Readable,
-    path: string,
-    options: TransferOptions = {},
-  ): Promise<void> {
-    return this.#run("upload", path, async (failure) => {
-      let data: Uint8Array = new Uint8Array();
-      for await (const chunk of source) {
-        const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
-        data = concat(data, bytes as Uint8Array);
-      }
-      this.#store(path, data, options, failure);
-    });
-  }
-
-  /** RNFR/RNTO; onto an existing file only when the tree allows it (else 553). */
+  /**
+   * RNFR/RNTO; onto an existing file only when the tree allows it (else 553). A tree that refuses
+   * renames rejects with meaning `unsupported` (and `capabilities.renames` turns false).
+   */
   rename(from: string, to: string): Promise<void> {
     return this.#run("rename", from, (failure) => {
       if (failure !== undefined) throw failure.error;
+      if (this.#tree.refuseRenames) {
+        this.#tree.capabilities.renames = false;
+        throw new FtpError(`Cannot rename "${from}" to "${to}": the server refuses renames`, {
+          code: 550,
+          command: `RNFR ${from}`,
+          transient: false,
+          meaning: "unsupported",
+        });
+      }
       const source = this.#tree.parentOf(from, { command: `RNFR ${from}` });
       const node = source.dir.children.get(source.name);
       if (node === undefined) throw missing(from, "RNFR");
@@ -352,6 +339,7 @@ export class MemoryRemoteFs implements RemoteFs {
   mtime(path: string): Promise<number> {
     return this.#run("mtime", path, (failure) => {
       if (failure !== undefined) throw failure.error;
+      if (!this.capabilities.mdtm) throw notImplemented("MDTM", path);
       return Math.floor(this.#file(path, "MDTM").mtimeMs / 1000) * 1000;
     });
   }
@@ -360,6 +348,7 @@ export class MemoryRemoteFs implements RemoteFs {
   size(path: string): Promise<number> {
     return this.#run("size", path, (failure) => {
       if (failure !== undefined) throw failure.error;
+      if (!this.capabilities.size) throw notImplemented("SIZE", path);
       return this.#file(path, "SIZE").data.length;
     });
   }

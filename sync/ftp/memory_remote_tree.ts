@@ -55,6 +55,16 @@ export interface MemoryRemoteTreeOptions {
   mlsd?: boolean;
   /** RNTO may replace an existing file. @default {true} */
   renameOverwrite?: boolean;
+  /** SIZE and MDTM answer (false: `size()`/`mtime()` reject with `unsupported`). @default {true} */
+  size?: boolean;
+  mdtm?: boolean;
+  /** REST STREAM. @default {true} */
+  restStream?: boolean;
+  /**
+   * The server refuses RNFR/RNTO: the first rename rejects with meaning `unsupported` and turns
+   * `capabilities.renames` false, as the FTP layer learns it. @default {false}
+   */
+  refuseRenames?: boolean;
   /** Hashes the server computes (`RemoteFs.hash`). @default {[]} */
   hashes?: readonly HashAlgorithm[];
   /** Most connections open at once; one more is refused with 421. @default {unlimited} */
@@ -86,7 +96,9 @@ export function splitRemotePath(path: string, command: string): string[] {
  */
 export class MemoryTreeStore {
   readonly root: MemoryNode & { kind: "dir" };
+  /** What the server offers (`renames` turns false on the first refused rename). */
   readonly capabilities: RemoteCapabilities;
+  readonly refuseRenames: boolean;
   readonly precisionMs: 1000 | 60_000;
   readonly renameOverwrite: boolean;
   readonly now: () => number;
@@ -108,11 +120,14 @@ export class MemoryTreeStore {
       mlsd: options.mlsd ?? options.precisionMs === 1000,
       mfmt: options.mfmt ?? true,
       mdtmWrite: options.mdtmWrite ?? false,
-      restStream: true,
+      restStream: options.restStream ?? true,
+      size: options.size ?? true,
+      mdtm: options.mdtm ?? true,
       hashes: options.hashes ?? [],
       renames: true,
       utf8: true,
     };
+    this.refuseRenames = options.refuseRenames ?? false;
     this.root = { kind: "dir", mtimeMs: this.now(), children: new Map() };
     this.counts = {
       connect: 0,

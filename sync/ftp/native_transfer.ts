@@ -8,7 +8,9 @@
  * RETR and MDTM; MDTM alone 0.088 vs 0.03 ms). TLS data connections stay on basic-ftp: their
  * session reuse needs node:tls (see `deno_ftp_client.ts`).
  *
- * Same contract as basic-ftp's transfers: EPSV, connect to the control connection's peer, send the
+ * Same contract as basic-ftp's transfers: EPSV (or PASV on servers that refuse EPSV), connect to
+ * the control connection's peer (PASV's address is not used: the data comes from the server we
+ * logged in to, also behind NAT), send the
  * command, move the bytes after 150/125, resolve once the data connection is done and the final
  * 2xx reply is in. A reply >= 400 rejects with basic-ftp's FTPError (its code); a data connection
  * that fails or stays silent for `timeoutMs` closes the whole client (its state is unknown) and
@@ -38,9 +40,12 @@ export interface NativeTransferOptions {
   data: NativeTransferData;
   /** Inactivity timeout of the data connection (ms, 0 = none). */
   timeoutMs: number;
+  /** How the data connection is asked for. @default {"EPSV"} */
+  passive?: "EPSV" | "PASV";
   /**
    * A command sent together with EPSV (one round trip), e.g. `MDTM /a.txt` before a download; its
    * reply goes to `onBefore` (an `FTPError` when refused), unless EPSV itself cannot be used.
+   * When `onBefore` throws, the transfer command is not sent and the transfer rejects with that.
    */
   before?: string;
   onBefore?: (reply: FTPResponse | FTPError) => void;
@@ -49,12 +54,28 @@ export interface NativeTransferOptions {
 /** Bytes read from a source per write (256 KiB: fewer calls for large files). */
 const SEND_CHUNK_BYTES = 256 * 1024;
 
-/** An EPSV reply that cannot be used: the caller falls back to basic-ftp's transfers. */
-export class EpsvUnavailable extends Error {
+/**
+ * EPSV or PASV refused (5xx) or unreadable, before anything else was sent: the caller tries PASV,
+ * or falls back to basic-ftp's transfers.
+ */
+export class PassiveRefused extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "EpsvUnavailable";
+    this.name = "PassiveRefused";
   }
+}
+
+/** The port of an EPSV (`229 ... (|||port|)`) or PASV (`227 ... (h1,h2,h3,h4,p1,p2)`) reply. */
+export function passivePort(mode: "EPSV" | "PASV", message: string): number | undefined {
+  let port: number;
+  if (mode === "EPSV") {
+    port = Number(/[|!]{3}(\d+)[|!]/.exec(message)?.[1]);
+  } else {
+    // Only start a match at the beginning of a number (linear time on hostile replies).
+    const m = /(?<![\d])\d{1,3},\d{1,3},\d{1,3},\d{1,3},(\d{1,3}),(\d{1,3})/.exec(message);
+    port = m === null ? NaN : Number(m[1]) * 256 + Number(m[2]);
+  }
+  return Number.isInteger(port) && port > 0 && port <= 65_535 ? port : undefined;
 }
 
 /** A data-connection failure, with the system code that `toFtpError` classifies as transient. */
@@ -68,31 +89,37 @@ function asDataError(error: unknown): Error {
 }
 
 /**
- * Runs one transfer on `ftp` (plain FTP only). Rejects with {@linkcode EpsvUnavailable} before
- * anything else was sent when EPSV is refused or unreadable.
+ * Runs one transfer on `ftp` (plain FTP only). Rejects with {@linkcode PassiveRefused} before
+ * anything else was sent when EPSV (or PASV) is refused or unreadable.
  */
 export async function nativeTransfer(
   ftp: FTPContext,
   options: NativeTransferOptions,
 ): Promise<FTPResponse> {
-  let epsv: FTPResponse;
+  const mode = options.passive ?? "EPSV";
+  let passive: FTPResponse;
+  let before: FTPResponse | FTPError | undefined;
   try {
     if (options.before === undefined) {
-      epsv = await ftp.request("EPSV");
+      passive = await ftp.request(mode);
     } else {
-      const [before, reply] = await sendTogether(ftp, [options.before, "EPSV"]);
+      const [first, reply] = await sendTogether(ftp, [options.before, mode]);
       if (reply === undefined || reply instanceof FTPError) throw reply;
-      epsv = reply;
-      if (before !== undefined) options.onBefore?.(before);
+      passive = reply;
+      before = first;
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === "number" && code >= 500) throw new EpsvUnavailable(String(error));
+    if (typeof code === "number" && code >= 500) {
+      throw new PassiveRefused(error instanceof Error ? error.message : String(error));
+    }
     throw error;
   }
-  const port = Number(/[|!]{3}(\d+)[|!]/.exec(epsv.message)?.[1]);
-  if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
-    throw new EpsvUnavailable(`Cannot read the port in the EPSV reply "${epsv.message}"`);
+  // May throw (e.g. a refused CWD): the transfer command is then never sent.
+  if (before !== undefined) options.onBefore?.(before);
+  const port = passivePort(mode, passive.message);
+  if (port === undefined) {
+    throw new PassiveRefused(`Cannot read the port in the ${mode} reply "${passive.message}"`);
   }
   const host = ftp.socket.remoteAddress;
   if (host === undefined) {

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  formatFtpTimestamp,
-  nameRefusal,
-  parseFtpTimestamp,
-  parseListing,
-  parseUnixListLine,
-} from "./parse_list.ts";
+import { formatFtpTimestamp, parseFtpTimestamp } from "./ftp_time.ts";
+import { nameRefusal, parseListing } from "./parse_list.ts";
+import { parseUnixListLine } from "./parse_list_unix.ts";
 
 // "now" of the sample listings in ftp-servers.md §4.2.
 const NOW = Date.UTC(2026, 10, 25, 13, 7, 30);
@@ -136,12 +132,13 @@ Deno.test("LIST year inference: latest year not more than a day ahead of now", a
 Deno.test("parseListing refuses unsafe names and reports them", () => {
   const refused: [string, string][] = [];
   const text = [
+    "garbage-without-space",
     "type=file;size=1;modify=20260101000000; ../x",
     "type=file;size=1;modify=20260101000000; a/b",
     "type=file;size=1;modify=20260101000000; nul\0name",
+    "type=file;size=1;modify=20260101000000; tab\tname",
     "type=file;size=1;modify=20260101000000; ok.txt",
     "type=file;size=1;modify=20260101000000;  lead space.txt",
-    "garbage-without-space",
   ].join("\r\n");
   const entries = parseListing(text, "mlsd", {
     nowMs: NOW,
@@ -149,11 +146,128 @@ Deno.test("parseListing refuses unsafe names and reports them", () => {
   });
   assert.deepEqual(entries.map((e) => e.name), ["ok.txt", " lead space.txt"]);
   assert.deepEqual(refused, [
+    ["garbage-without-space", "unparsable listing line"],
     ["../x", 'contains "/"'],
     ["a/b", 'contains "/"'],
     ["nul\0name", "contains a NUL character"],
-    ["garbage-without-space", "unparsable listing line"],
+    ["tab\tname", "contains a control character"],
   ]);
+});
+
+Deno.test("a name holding a line break is refused, never returned truncated", async (t) => {
+  await t.step("LIST lines end with CRLF, the name's LF stays inside (vsftpd, proftpd)", () => {
+    const refused: string[] = [];
+    const text = "drwxr-xr-x    2 1001     1001         4096 Nov 25 13:07 a\nb\r\n" +
+      "-rw-r--r--    1 1001     1001            1 Nov 25 13:07 plain.txt\r\n";
+    const entries = parseListing(text, "list", {
+      nowMs: NOW,
+      onRefused: (name, reason) => refused.push(`${JSON.stringify(name)}: ${reason}`),
+    });
+    assert.deepEqual(entries.map((e) => e.name), ["plain.txt"]);
+    assert.deepEqual(refused, ['"a\\nb": contains a line break']);
+  });
+  await t.step("MLSD broke the name into two lines (proftpd writes its LF as CRLF)", () => {
+    const refused: string[] = [];
+    const text = "modify=20261206021444;type=file;size=1; plain.txt\r\n" +
+      "modify=20261206021444;perm=flcdmpe;type=dir;unique=FE00U20C172; a\r\nb\r\n" +
+      "modify=20261206021444;type=file;size=1; z.txt\r\n";
+    const entries = parseListing(text, "mlsd", {
+      nowMs: NOW,
+      onRefused: (name, reason) => refused.push(`${JSON.stringify(name)}: ${reason}`),
+    });
+    assert.deepEqual(entries.map((e) => e.name), ["plain.txt", "z.txt"]);
+    assert.deepEqual(refused, ['"a\\nb": contains a line break (the listing broke it)']);
+  });
+});
+
+Deno.test("DOS/IIS listings", async (t) => {
+  type DosRow = [line: string, name: string, kind: string, size: number, iso: string];
+  const rows: DosRow[] = [
+    ["12-05-26  10:15PM       <DIR>          name", "name", "dir", 0, "2026-12-05T22:15:00.000Z"],
+    [
+      "01-02-26  12:05AM                 1234 a b.txt",
+      "a b.txt",
+      "file",
+      1234,
+      "2026-01-02T00:05:00.000Z",
+    ],
+    [
+      "01-02-26  12:05PM                    0 noon.txt",
+      "noon.txt",
+      "file",
+      0,
+      "2026-01-02T12:05:00.000Z",
+    ],
+    [
+      "07-04-2026  22:15       <DIR>          dir with spaces",
+      "dir with spaces",
+      "dir",
+      0,
+      "2026-07-04T22:15:00.000Z",
+    ],
+    [
+      "07-04-99  09:01AM                   17 old.txt",
+      "old.txt",
+      "file",
+      17,
+      "1999-07-04T09:01:00.000Z",
+    ],
+    [
+      "11-25-2026  01:07 PM                9 spaced ampm.txt",
+      "spaced ampm.txt",
+      "file",
+      9,
+      "2026-11-25T13:07:00.000Z",
+    ],
+  ];
+  for (const [line, name, kind, size, iso] of rows) {
+    await t.step(line, () => {
+      const [e] = parseListing(line + "\r\n", "list", { nowMs: NOW });
+      assert.ok(e !== undefined);
+      assert.deepEqual(
+        [e.name, e.kind, e.size, new Date(e.mtimeMs!).toISOString(), e.mtimePrecisionMs],
+        [name, kind, size, iso, 60_000],
+      );
+    });
+  }
+  await t.step("a month beyond 12 or an hour beyond 12 with AM/PM is refused", () => {
+    const refused: string[] = [];
+    parseListing("13-05-26  10:15PM   1 a\r\n12-05-26  13:15PM   1 b\r\n", "list", {
+      nowMs: NOW,
+      onRefused: (name) => refused.push(name),
+    });
+    assert.equal(refused.length, 2);
+  });
+  await t.step("the server's LIST offset is taken out", () => {
+    const [e] = parseListing("12-05-26  10:15PM       <DIR>          name\r\n", "list", {
+      nowMs: NOW,
+      offsetMinutes: 330,
+    });
+    assert.equal(new Date(e!.mtimeMs!).toISOString(), "2026-12-05T16:45:00.000Z");
+  });
+});
+
+Deno.test("offsets: each source's offset is taken out, LIST years inferred in the server's frame", () => {
+  // 2026-12-31 23:30 UTC is 2027-01-01 05:00 in Kolkata: a file listed "Jan 01 04:59" is from
+  // 2027, not from 2026.
+  const now = Date.UTC(2026, 11, 31, 23, 30);
+  const [list] = parseListing(
+    "-rw-r--r--    1 1001     1001            9 Jan 01 04:59 new.txt\r\n",
+    "list",
+    { nowMs: now, offsetMinutes: 330 },
+  );
+  assert.equal(new Date(list!.mtimeMs!).toISOString(), "2026-12-31T23:29:00.000Z");
+  const [mlsd] = parseListing("type=file;size=1;modify=20260101120000; a\r\n", "mlsd", {
+    nowMs: now,
+    offsetMinutes: -300,
+  });
+  assert.equal(new Date(mlsd!.mtimeMs!).toISOString(), "2026-01-01T17:00:00.000Z");
+  assert.equal(mlsd!.rawTime, "20260101120000");
+});
+
+Deno.test("MLSD's unique fact is kept", () => {
+  const [e] = parseListing(PRO_MLSD, "mlsd", { nowMs: NOW });
+  assert.equal(e?.unique, "FE00U226189");
 });
 
 Deno.test("nameRefusal", async (t) => {

@@ -10,7 +10,8 @@
  *   the caller's error (transient).
  * - `ConnectionBudget` caps the connections of several pools to one server (host:port:user): a
  *   pool opens a connection only with a slot from it, and gives idle connections back when
- *   another pool waits for a slot.
+ *   another pool waits for a slot. Its limit is the largest ConcurrentConnections any section
+ *   asked, lowered by the server's 421s and never raised back after one (`ConnectionBudgets`).
  * @module
  */
 import { FtpError } from "./errors.ts";
@@ -26,6 +27,8 @@ interface Waiter {
 /** Connection slots shared by the pools of all sections that use one server. */
 export class ConnectionBudget {
   #limit: number;
+  /** Whether a 421 lowered the limit: asks never raise it again. */
+  #lowered = false;
   #used = 0;
   #waiters: (() => void)[] = [];
 
@@ -37,6 +40,16 @@ export class ConnectionBudget {
   /** Most connections at once (it shrinks after a 421). */
   get limit(): number {
     return this.#limit;
+  }
+
+  /**
+   * A section asks for `limit` connections: the limit rises to the largest ask, unless the server
+   * already refused one connection too many (a 421 set the limit for good).
+   */
+  ask(limit: number): void {
+    if (this.#lowered || limit <= this.#limit) return;
+    this.#limit = limit;
+    this.#drain();
   }
 
   /** Slots in use. */
@@ -80,8 +93,9 @@ export class ConnectionBudget {
     this.#drain();
   }
 
-  /** The server refused a connection as one too many: lower the limit (at least 1). */
+  /** The server refused a connection as one too many: lower the limit (at least 1), for good. */
   shrink(): void {
+    this.#lowered = true;
     this.#limit = Math.max(1, Math.min(this.#limit, this.#used + 1) - 1);
   }
 
@@ -92,12 +106,13 @@ export class ConnectionBudget {
 
 /**
  * The budgets of a process, one per server and user (`host:port:user`), so that the pools of all
- * sections using one server share one.
+ * sections using one server share one: its limit is the largest ConcurrentConnections asked,
+ * lowered by 421s and never raised back after one, never exceeded.
  */
 export class ConnectionBudgets {
   readonly #budgets = new Map<string, ConnectionBudget>();
 
-  /** The budget of a server; created with `limit` on first use (later limits are ignored). */
+  /** The budget of a server, created on first use; `limit` is this section's ask. */
   get(server: { host: string; port: number; user: string }, limit: number): ConnectionBudget {
     const key = `${server.host}:${server.port}:${server.user}`;
     let budget = this.#budgets.get(key);
@@ -105,6 +120,7 @@ export class ConnectionBudgets {
       budget = new ConnectionBudget(limit);
       this.#budgets.set(key, budget);
     }
+    budget.ask(limit);
     return budget;
   }
 }

@@ -165,13 +165,33 @@ Deno.test("ConnectionBudget caps two pools on one server", async () => {
   assert.equal(budget.used, 0);
 });
 
-Deno.test("ConnectionBudgets shares one budget per host:port:user", () => {
+Deno.test("ConnectionBudgets: one budget per host:port:user, the largest ask, lowered by 421s for good", () => {
   const budgets = new ConnectionBudgets();
   const a = budgets.get({ host: "h", port: 21, user: "u" }, 4);
   assert.equal(budgets.get({ host: "h", port: 21, user: "u" }, 8), a);
-  assert.equal(a.limit, 4);
+  assert.equal(a.limit, 8, "the largest ask");
+  assert.equal(budgets.get({ host: "h", port: 21, user: "u" }, 2), a);
+  assert.equal(a.limit, 8, "a smaller ask does not lower it");
   assert.notEqual(budgets.get({ host: "h", port: 21, user: "v" }, 4), a);
   assert.notEqual(budgets.get({ host: "h", port: 2121, user: "u" }, 4), a);
+  // The server refused a fourth connection: 3 from now on, whatever a section asks.
+  for (let i = 0; i < 3; i++) assert.ok(a.tryAcquire());
+  a.shrink();
+  assert.equal(a.limit, 3);
+  assert.equal(budgets.get({ host: "h", port: 21, user: "u" }, 10).limit, 3);
+  assert.equal(a.tryAcquire(), false);
+});
+
+Deno.test("ConnectionBudget: a larger ask lets a waiting pool in", async () => {
+  const budget = new ConnectionBudget(1);
+  assert.ok(budget.tryAcquire());
+  let granted = false;
+  const waiting = budget.acquire().then(() => granted = true);
+  await tick(1);
+  assert.equal(granted, false);
+  budget.ask(2);
+  await waiting;
+  assert.equal(budget.used, 2);
 });
 
 Deno.test("isTooManyConnections", async (t) => {

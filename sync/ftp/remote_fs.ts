@@ -3,8 +3,6 @@
  * Implemented on basic-ftp (`ftp_remote_fs.ts`) and in memory for tests (`memory_remote_fs.ts`).
  * @module
  */
-import type { Readable, Writable } from "node:stream";
-
 /** What a listing line says an entry is. Symlinks and others are reported, never followed. */
 export type RemoteKind = "file" | "dir" | "symlink" | "other";
 
@@ -24,7 +22,7 @@ export interface RemoteEntry {
   mtimePrecisionMs: number;
   /** The time text exactly as the server sent it ("" when none). */
   rawTime: string;
-  /** MLSD's `unique` fact (RFC 3659 §7.5.2), where the server sends one: a rename keeps it. */
+  /** MLSD's `unique` fact, where the server gives one (a rename keeps it). */
   unique?: string;
 }
 
@@ -48,7 +46,10 @@ export interface ServerTimeView {
   measuredAtMs?: number;
 }
 
-/** What the server offers, read from FEAT once per connection. */
+/**
+ * What the server offers: read from FEAT once per server (host, port, user) and corrected by what
+ * its replies taught since (learned once, shared by every connection to it).
+ */
 export interface RemoteCapabilities {
   /** MLSD/MLST listings (exact UTC seconds). */
   mlsd: boolean;
@@ -58,6 +59,10 @@ export interface RemoteCapabilities {
   mdtmWrite: boolean;
   /** `REST STREAM`: downloads can resume. */
   restStream: boolean;
+  /** `SIZE` answers; false: `size()` rejects with meaning `unsupported` without asking. */
+  size: boolean;
+  /** `MDTM` answers; false: `mtime()` rejects with meaning `unsupported` without asking. */
+  mdtm: boolean;
   /** UTF8 listed in FEAT. */
   utf8: boolean;
   /** Hashes the server computes, best first (SHA-256 before SHA-1, MD5, CRC32); [] when none. */
@@ -99,8 +104,9 @@ export interface ListOptions {
 }
 
 /**
- * One FTP connection's operations. Every path is absolute from the login root, "/"-separated
- * (e.g. `/data/a b/é.txt`). Failures reject with `FtpError` (see `errors.ts`).
+ * One FTP connection's operations. Every path is absolute from the FTP login directory,
+ * "/"-separated (e.g. `/data/a b/é.txt`); a path that starts with two slashes (`//var/www/a`) is
+ * absolute from the server's root. Failures reject with `FtpError` (see `errors.ts`).
  */
 export interface RemoteFs {
   readonly capabilities: RemoteCapabilities;
@@ -108,13 +114,13 @@ export interface RemoteFs {
   list(path: string, options?: ListOptions): Promise<RemoteEntry[]>;
   /** Download a file to a local path (created or truncated, or appended from `startAt`). */
   downloadToFile(path: string, localPath: string, options?: TransferOptions): Promise<void>;
-  /** Download a file into a stream. */
-  downloadToStream(path: string, destination: Writable, options?: TransferOptions): Promise<void>;
   /** Upload a local file (from `startAt` with APPE when given). */
   uploadFromFile(localPath: string, path: string, options?: TransferOptions): Promise<void>;
-  /** Upload a stream. */
-  uploadFromStream(source: Readable, path: string, options?: TransferOptions): Promise<void>;
-  /** RNFR/RNTO. Whether it may replace an existing file depends on the server. */
+  /**
+   * RNFR/RNTO. Whether it may replace an existing file depends on the server. On a server that
+   * refuses renames (`capabilities.renames` false, learned from a refused rename within a
+   * directory onto a free name), rejects with meaning `unsupported`.
+   */
   rename(from: string, to: string): Promise<void>;
   /** DELE a file. */
   remove(path: string): Promise<void>;

@@ -4,7 +4,11 @@
  * keeps set values as they are. Saves one round trip per upload (5 commands instead of 6).
  * @module
  */
-import { parseFtpTimestamp } from "./parse_list.ts";
+
+/** The time-val an MFMT reply states (`213 Modify=20250601120000; /a.txt`), or undefined. */
+export function statedModify(reply: string): string | undefined {
+  return /^213 Modify=(\d{14})(?:\.\d+)?;/.exec(reply)?.[1];
+}
 
 /** Set times trusted without a read-back: 1980-01-01 to 2038-01-01 UTC (ms). */
 const PLAIN_DATES_MS = { from: Date.UTC(1980, 0, 1), to: Date.UTC(2038, 0, 1) };
@@ -26,22 +30,17 @@ export class SetMtimeTrust {
   }
 
   /**
-   * Records a successful set of `stamp` (`YYYYMMDDHHMMSS`, UTC) on `serverPath`, with the
-   * server's reply (MFMT: `213 Modify=YYYYMMDDHHMMSS; path` states the time kept, RFC draft
-   * somers-ftp-mfxx). Dates outside 1980-2037 are never trusted (32-bit time_t, FAT epochs).
+   * Records a successful set of `setMs` (UTC, whole seconds) on `serverPath`; `statedMs` is the
+   * time the server's reply stated it keeps (MFMT: `213 Modify=YYYYMMDDHHMMSS; path`, RFC draft
+   * somers-ftp-mfxx; see {@linkcode statedModify}), already in UTC. Dates outside 1980-2037 are
+   * never trusted (32-bit time_t, FAT epochs).
    */
-  recordSet(serverPath: string, stamp: string, reply: string): void {
-    const set = parseFtpTimestamp(stamp);
-    if (set === undefined || set < PLAIN_DATES_MS.from || set >= PLAIN_DATES_MS.to) return;
-    const stated = /^213 Modify=(\d{14})(?:\.\d+)?;/.exec(reply)?.[1];
-    this.#last = {
-      path: serverPath,
-      ms: set,
-      stated: stated === undefined ? undefined : parseFtpTimestamp(stated),
-    };
+  recordSet(serverPath: string, setMs: number, statedMs: number | undefined): void {
+    if (setMs < PLAIN_DATES_MS.from || setMs >= PLAIN_DATES_MS.to) return;
+    this.#last = { path: serverPath, ms: setMs, stated: statedMs };
   }
 
-  /** Compares an MDTM read of `serverPath` with the value just set there. */
+  /** Compares an MDTM read of `serverPath` (UTC) with the value just set there. */
   readBack(serverPath: string, ms: number): void {
     const last = this.#last;
     if (last === undefined || last.path !== serverPath || last.stated !== undefined) return;

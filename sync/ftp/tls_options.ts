@@ -6,6 +6,49 @@
  * certificate could never pass it) and the peer certificate's SHA-256 is compared right after the
  * handshake, before USER/PASS are sent. The certificate is accepted if and only if it matches,
  * whatever `tlsVerify` says.
+ *
+ * ## FTPS under Deno: what breaks and why (measured: basic-ftp 6.2.6, Deno 2.9.6, 2026-11-25)
+ * vsftpd and proftpd (their defaults) refuse a TLS data connection that does not resume a TLS
+ * session of the control connection (vsftpd `522 SSL connection failed: session reuse required`,
+ * then it drops the control connection; proftpd `425 Unable to build data connection`, tls.log
+ * "client did not reuse TLS session"). basic-ftp passes `session: <control's session>` to every
+ * data connection's `tls.connect`; Node honours it, Deno does not:
+ *
+ * Root cause: Deno's node:tls resumes sessions only from its own client-side cache, keyed by
+ * the TLS server name (`servername`, else `host`); the `session` option is not used to pick the
+ * session (`getSession()` returns a value, but passing it back changes nothing). Everything
+ * below follows from that:
+ * 1. Several connections to one server in one process (a pool!): they share the cache entry, so
+ *    a data connection resumes whichever connection's session was stored last and is refused.
+ *    Two explicit-TLS connections to proftpd: the second one's data connections all failed.
+ *    Fix: a server name unique per FTP connection (below); 3 connections: 12/12 OK.
+ * 2. Implicit TLS with basic-ftp's `tls.connect(port, host, options)` (the TLS socket dials
+ *    itself): its session never becomes resumable for data connections built with
+ *    `tls.connect({ socket })`, even with a unique server name: every data connection refused.
+ *    Fix: `DenoFtpClient.connectImplicitTLS` connects a TCP socket first and upgrades it (the
+ *    path that AUTH TLS and the data connections take), 20/20 OK.
+ * 3. TLS 1.3: tickets are single-use in Deno's client cache. The control connection leaves 2
+ *    tickets (OpenSSL's default); each data connection takes one; a download or a listing gets a
+ *    new one back, an upload does not (its new ticket never reaches the cache). After 2 uploads
+ *    the cache is empty, the next data connection does a full handshake and is refused (and that
+ *    handshake refills the cache with 2 tickets). proftpd, 10 uploads: U U fail U U fail...;
+ *    lists and downloads only: never fails. TLS 1.2 resumption reuses one session as often as
+ *    needed. Fix: `maxVersion: "TLSv1.2"` (below). Reading the upload socket to the
+ *    end did not help.
+ * 4. A `ca` option (or any own `secureContext`) apparently gives the connection a cache of its
+ *    own: data connections never find the control connection's session, every one is refused.
+ *    Fix: never pass `ca`; pin with the SHA-256 fingerprint after the handshake instead.
+ * More Deno quirks, avoided by the transfers (`ftp_transfers.ts`): writing a zero-length chunk to
+ * a TLS socket fails with EPERM (and the connection is closed), so a small upload is one chunk
+ * and an empty one none; a TLS socket paused by backpressure misses the end of the stream (all
+ * bytes arrive, then the transfer times out), so downloads write each chunk synchronously and
+ * never pause the data socket.
+ *
+ * basic-ftp 6.2.6 vs 5.3.1: 6.2.6 passes `host` to implicit-TLS sessions and stores the tickets
+ * of data connections (`tlsSessionStore`), which fixes Node >= 24.17, not Deno: under Deno both
+ * versions fail the same way (6.2.6 native: implicit 0/20, proftpd explicit TLS 1.3 10/20), so
+ * 6.2.6 stays. Re-check all this when upgrading basic-ftp or Deno; `_handleConnectResponse` is
+ * private API.
  * @module
  */
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";

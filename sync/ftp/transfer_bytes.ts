@@ -1,16 +1,9 @@
 /**
- * Byte helpers of `ftp_remote_fs.ts`'s transfers: small local files read at once with sync calls,
- * one-chunk and non-empty streams, and a download sink that tolerates being ended twice.
+ * Byte helpers of the transfers (`ftp_transfers.ts`): small local files read at once with sync
+ * calls, one-chunk streams, and a download sink that tolerates being ended twice.
  * @module
  */
 import { Readable, type Writable } from "node:stream";
-
-/** The chunks of a stream, without the empty ones. */
-export async function* withoutEmptyChunks(source: Readable): AsyncGenerator<Uint8Array | string> {
-  for await (const chunk of source) {
-    if (chunk.length > 0) yield chunk;
-  }
-}
 
 /**
  * `stream`, whose `end()` without arguments does nothing once it has ended. basic-ftp ends the

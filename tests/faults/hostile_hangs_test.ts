@@ -6,7 +6,6 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import type { RemoteFs } from "../../sync/ftp/mod.ts";
 import { type HostileScript, startHostileServer } from "../support/hostile_ftp_server.ts";
 import { SKIP_KNOWN_BUGS } from "./fault_scale.ts";
@@ -65,15 +64,14 @@ async function scenario(
 
 type Op = (remote: RemoteFs) => Promise<unknown>;
 const list: Op = (remote) => remote.list("/d");
-const download: Op = (remote) =>
-  remote.downloadToStream(
-    "/d/f",
-    new Writable({
-      write(_chunk, _encoding, callback) {
-        callback();
-      },
-    }),
-  );
+const download: Op = async (remote) => {
+  const local = await Deno.makeTempFile({ prefix: "ftp-clone-hang-" });
+  try {
+    await remote.downloadToFile("/d/f", local);
+  } finally {
+    await Deno.remove(local);
+  }
+};
 const GOOD_MLSD = "type=file;size=5;modify=20260101120000; f\r\n";
 
 /**

@@ -4,16 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { Readable, Writable } from "node:stream";
-import {
-  type ConnectOptions,
-  connectRemoteFs,
-  FtpError,
-  FtpPool,
-  type FtpRemoteFs,
-  type RemoteFs,
-} from "../../sync/ftp/mod.ts";
+import { connectRemoteFs, FtpError, FtpPool, type FtpRemoteFs } from "../../sync/ftp/mod.ts";
 import {
   requireServer,
   SERVER_MATRIX,
@@ -22,64 +13,14 @@ import {
   type TestServer,
   type TlsMode,
 } from "../support/ftp_servers.ts";
-
-const TYPE_OF_MODE: Record<TlsMode, ConnectOptions["type"]> = {
-  plain: "ftp",
-  explicit: "ftpes",
-  implicit: "ftps",
-};
-
-/** Connect options for a test server (pinned to its self-signed certificate). */
-export function optionsFor(srv: TestServer, extra: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    host: srv.host,
-    port: srv.port,
-    type: TYPE_OF_MODE[srv.mode],
-    user: srv.user,
-    password: srv.password,
-    tlsVerify: true,
-    tlsFingerprint: srv.certFingerprint,
-    timeoutMs: 15_000,
-    ...extra,
-  };
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), fast enough for 50 MiB. */
-export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, length);
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-/** Download a remote file into memory. */
-export async function fetchBytes(remote: RemoteFs, path: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  await remote.downloadToStream(
-    path,
-    new Writable({
-      write(chunk, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    }),
-  );
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-/** Upload bytes from memory. */
-export async function putBytes(remote: RemoteFs, path: string, data: Uint8Array): Promise<void> {
-  await remote.uploadFromStream(Readable.from([data]), path);
-}
+import {
+  fetchBytes,
+  onFirstBytes,
+  optionsFor,
+  pseudoRandomBytes,
+  putBytes,
+  sha256,
+} from "./ftp_layer_support.ts";
 
 const MIB = 1024 * 1024;
 
@@ -309,22 +250,23 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
   if (srv.mode === "plain") {
     await t.step("an aborted transfer rejects and closes the connection", async () => {
       const aborting = await connectRemoteFs(optionsFor(srv));
-      await putBytes(aborting, "/abort.bin", pseudoRandomBytes(2 * MIB, 9));
+      await srv.writeFile("abort.bin", pseudoRandomBytes(64 * MIB, 9));
+      const local = await Deno.makeTempFile({ prefix: "ftp-clone-abort-" });
       const ac = new AbortController();
-      const slow = new Writable({
-        highWaterMark: 16 * 1024,
-        write(_chunk, _enc, cb) {
-          ac.abort();
-          setTimeout(cb, 5);
-        },
-      });
-      const err = await aborting.downloadToStream("/abort.bin", slow, { signal: ac.signal }).then(
-        () => undefined,
-        (e) => e,
-      );
-      assert.ok(err instanceof FtpError && err.code === "ABORT_ERR", `got ${err}`);
-      assert.equal(aborting.closed, true);
-      await aborting.close();
+      const stop = onFirstBytes(local, () => ac.abort());
+      try {
+        const err = await aborting.downloadToFile("/abort.bin", local, { signal: ac.signal }).then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.ok(err instanceof FtpError && err.code === "ABORT_ERR", `got ${err}`);
+        assert.ok(Deno.statSync(local).size < 64 * MIB);
+        assert.equal(aborting.closed, true);
+      } finally {
+        stop();
+        await aborting.close();
+        await Deno.remove(local);
+      }
     });
   }
 
@@ -353,19 +295,10 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
       }
     });
 
-    await t.step("download into a slow stream completes (backpressure over TLS)", async () => {
+    await t.step("a 4 MiB download over TLS completes", async () => {
       const data = pseudoRandomBytes(4 * MIB, 11);
       await putBytes(remote, "/slow.bin", data);
-      const chunks: Uint8Array[] = [];
-      const slow = new Writable({
-        highWaterMark: 16 * 1024,
-        write(chunk, _enc, cb) {
-          chunks.push(chunk);
-          setTimeout(cb, 1);
-        },
-      });
-      await remote.downloadToStream("/slow.bin", slow);
-      assert.equal(sha256(new Uint8Array(Buffer.concat(chunks))), sha256(data));
+      assert.equal(sha256(await fetchBytes(remote, "/slow.bin")), sha256(data));
     });
 
     await t.step("a right fingerprint is accepted, a wrong one refused before login", async () => {
@@ -410,23 +343,18 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
 
 async function killMidTransfer(kind: ServerKind, mode: TlsMode): Promise<void> {
   await using srv = await startServer({ kind, mode });
-  await srv.writeFile("big.bin", pseudoRandomBytes(20 * MIB, 3));
+  await srv.writeFile("big.bin", pseudoRandomBytes(64 * MIB, 3));
   const remote = await connectRemoteFs(optionsFor(srv));
-  let received = 0;
+  const local = await Deno.makeTempFile({ prefix: "ftp-clone-killed-" });
   let killed: Promise<void> | undefined;
-  // A slow destination keeps the transfer going until the server is killed.
-  const slow = new Writable({
-    highWaterMark: 64 * 1024,
-    write(chunk, _enc, cb) {
-      received += chunk.length;
-      killed ??= srv.kill();
-      setTimeout(cb, 20);
-    },
-  });
-  const err = await remote.downloadToStream("/big.bin", slow).then(() => undefined, (e) => e);
+  const stop = onFirstBytes(local, () => killed = srv.kill());
+  const err = await remote.downloadToFile("/big.bin", local).then(() => undefined, (e) => e);
+  stop();
   await killed;
   await remote.close();
-  assert.ok(received < 20 * MIB, "the transfer should not have completed");
+  const received = Deno.statSync(local).size;
+  await Deno.remove(local);
+  assert.ok(received < 64 * MIB, "the transfer should not have completed");
   assert.ok(err instanceof FtpError, `expected an FtpError, got ${err}`);
   assert.equal(err.transient, true, err.message);
   await srv.restart();

@@ -7,7 +7,7 @@ import { runPass } from "../../sync/pass.ts";
 import { readBaseline } from "../../sync/baseline_store.ts";
 import { ignoreUnlessServer, startServer } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");

@@ -19,7 +19,7 @@ import {
   type TlsMode,
 } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const TYPES: Record<TlsMode, SectionConfig["type"]> = {
   plain: "ftp",
@@ -80,7 +80,9 @@ async function setUp(
     stateDir,
     section,
     async pass(options = {}) {
-      const pool = new FtpPool(() => connectRemoteFs(optionsFor(srv)), { size: 4 });
+      // As a `sync` run from cron: the server's time is measured once, kept in the state dir.
+      const connect = { ...optionsFor(srv), ...(options.dryRun ? {} : { stateDir }) };
+      const pool = new FtpPool(() => connectRemoteFs(connect), { size: 4 });
       try {
         return await runPass({
           section,

@@ -11,7 +11,7 @@ import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { type PassOutcome, runPass } from "../../sync/pass.ts";
 import { ignoreUnlessServer, startServer, type TestServer } from "../support/ftp_servers.ts";
-import { optionsFor, pseudoRandomBytes } from "./ftp_layer_cases.ts";
+import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
 
 const MIB = 1024 * 1024;
 const SIZE = 64 * MIB;
@@ -47,7 +47,9 @@ function section(srv: TestServer, local: string): SectionConfig {
 }
 
 async function pass(srv: TestServer, root: string): Promise<PassOutcome> {
-  const pool = new FtpPool(() => connectRemoteFs(optionsFor(srv)), { size: 2 });
+  // As a `sync` run from cron: the server's time is measured once, kept in the state dir.
+  const connect = { ...optionsFor(srv), stateDir: join(root, "state") };
+  const pool = new FtpPool(() => connectRemoteFs(connect), { size: 2 });
   try {
     return await runPass({
       section: section(srv, join(root, "local")),

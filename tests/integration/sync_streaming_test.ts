@@ -10,7 +10,7 @@ import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import { ignoreUnlessServer, startServer } from "../support/ftp_servers.ts";
-import { optionsFor } from "./ftp_layer_cases.ts";
+import { optionsFor } from "./ftp_layer_support.ts";
 
 /** Files in the tree: 100 per directory. */
 const FILES = 40_000;

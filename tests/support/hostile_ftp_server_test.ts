@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Readable, Writable } from "node:stream";
 import { connectRemoteFs } from "../../sync/ftp/mod.ts";
 import { type HostileServer, startHostileServer } from "./hostile_ftp_server.ts";
 
@@ -31,17 +30,10 @@ Deno.test("hostile server: a well-behaved script lists (MLSD and LIST) and downl
   try {
     const entries = await remote.list("/d");
     assert.deepEqual(entries.map((e) => [e.name, e.kind, e.size]), [["a.txt", "file", 5]]);
-    const chunks: Uint8Array[] = [];
-    await remote.downloadToStream(
-      "/d/a.txt",
-      new Writable({
-        write(chunk, _e, cb) {
-          chunks.push(chunk);
-          cb();
-        },
-      }),
-    );
-    assert.equal(new TextDecoder().decode(chunks[0]), "hello");
+    const local = await Deno.makeTempFile();
+    await remote.downloadToFile("/d/a.txt", local);
+    assert.equal(await Deno.readTextFile(local), "hello");
+    await Deno.remove(local);
     assert.equal(await remote.size("/d/a.txt"), 5);
     await assert.rejects(remote.list("/missing"));
   } finally {
@@ -84,7 +76,10 @@ Deno.test("hostile server: dynamic directories list what was stored, with MFMT t
   const remote = await connect(srv);
   try {
     assert.deepEqual(await remote.list("/up"), []);
-    await remote.uploadFromStream(Readable.from([new TextEncoder().encode("12345")]), "/up/f");
+    const local = await Deno.makeTempFile();
+    await Deno.writeTextFile(local, "12345");
+    await remote.uploadFromFile(local, "/up/f");
+    await Deno.remove(local);
     await remote.mkdir("/up/sub");
     assert.equal(await remote.setMtime("/up/f", Date.UTC(2025, 0, 2, 3, 4, 5)), true);
     const entries = await remote.list("/up");

@@ -30,6 +30,11 @@ export interface PyftpdlibDialect {
   noMfmt?: boolean;
   /** Offer these hash commands (FEAT and answers). */
   hash?: readonly HashCommand[];
+  /**
+   * The server's clock is this many seconds ahead (negative: behind): files it stores carry its
+   * clock's time, times set with MFMT are kept as given, as on a machine whose clock is off.
+   */
+  clockSkewS?: number;
 }
 
 /** The script's switches for a dialect. */
@@ -46,5 +51,6 @@ export function dialectArgs(d: PyftpdlibDialect): string[] {
   if (d.noMdtm) args.push("--no-mdtm");
   if (d.noMfmt) args.push("--no-mfmt");
   if (d.hash && d.hash.length > 0) args.push(`--hash=${d.hash.join(",")}`);
+  if (d.clockSkewS) args.push(`--clock-skew=${d.clockSkewS}`);
   return args;
 }

@@ -55,6 +55,17 @@ export const CLOCK_VARIANTS = {
     listing: "list",
     setsMtime: false,
     logsTransfers: true,
+    shiftsStoredTimes: true,
+  },
+  pyftpdlibListAhead: {
+    // A real wrong clock: what the server stores is stamped 7 min ahead, set times are kept
+    // (libfaketime's FAKE_STAT, above, shifts every stored time instead).
+    name: "pyftpdlib-list-7m-ahead",
+    server: { kind: "pyftpdlib", dialect: { noMlsd: true, clockSkewS: 420 } },
+    needs: ["pyftpdlib"],
+    listing: "list",
+    setsMtime: true,
+    logsTransfers: true,
   },
   pyftpdlibLocal: {
     name: "pyftpdlib-mlsd-kolkata",

@@ -7,14 +7,14 @@
 import { join } from "node:path";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { SectionConfig } from "../../config/mod.ts";
-import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
+import { connectRemoteFs, FtpPool, ServerProfiles } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import type { PassReport } from "../../sync/types.ts";
 import { TRASH_DIR_NAME } from "../../sync/exclude.ts";
 import { type ServerOptions, startServer, type TestServer } from "../support/ftp_servers.ts";
 import type { LabNeed } from "../support/ftp_server_availability.ts";
 import { type MountedFs, mountExfat } from "../support/local_fs_mounts.ts";
-import { optionsFor } from "../integration/ftp_layer_cases.ts";
+import { optionsFor } from "../integration/ftp_layer_support.ts";
 
 /** A server (and local file system) as users have it. */
 export interface Variant {
@@ -33,6 +33,14 @@ export interface Variant {
   setsMtime: boolean;
   /** The server's command log shows STOR/RETR (all but inetutils-ftpd). */
   logsTransfers: boolean;
+  /**
+   * Every time the server reports is shifted by an amount that is no quarter hour (libfaketime's
+   * FAKE_STAT with a clock minutes off shifts the times already on its disk too, which no real
+   * server with a wrong clock does: it stamps new files with its clock and keeps set times).
+   * Equal files then differ by those minutes: they are compared by content (downloads, so 12a's
+   * "no transfer" cannot hold) and a download carries the time the server reports (12c).
+   */
+  shiftsStoredTimes?: boolean;
 }
 
 /** What one pass did, as the tests see it. */
@@ -69,7 +77,11 @@ export async function runPassHere(input: PassInput): Promise<PassResult> {
     ],
     reset: true,
   });
-  const pool = new FtpPool(() => connectRemoteFs(input.connect), {
+  // As `SectionRuntime` does: what is learned about the server is shared by the pass's
+  // connections, and its time is kept in the state directory between passes.
+  const profiles = new ServerProfiles({ stateDir: input.stateDir });
+  const connect = { ...input.connect, profiles, serverTime: input.section.serverTime };
+  const pool = new FtpPool(() => connectRemoteFs(connect), {
     size: input.section.concurrentConnections,
   });
   try {
@@ -146,6 +158,8 @@ export class Lab implements AsyncDisposable {
 
   static async start(variant: Variant): Promise<Lab> {
     const tmp = await Deno.makeTempDir({ prefix: `ftp-clone-wild-${variant.name}-` });
+    // Traversable by the FTP user: a non-chrooted server (inetutils) reaches directories in it.
+    Deno.chmodSync(tmp, 0o711);
     try {
       const srv = await startServer(variant.server);
       return new Lab(variant, srv, tmp);
@@ -209,7 +223,8 @@ export class Lab implements AsyncDisposable {
       },
       async transfers() {
         const log = await srv.commandLog();
-        return (log.match(/"(STOR|RETR|APPE) /g) ?? []).length;
+        // The server-time probe's file (`.ftp-clone.up.<hex>.clock-probe.part`) is no transfer.
+        return (log.match(/"(STOR|RETR|APPE) (?![^"]*\.clock-probe\.part)/g) ?? []).length;
       },
       trash() {
         return new Map(walkFiles(join(local, TRASH_DIR_NAME)));
