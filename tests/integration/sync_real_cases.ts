@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/pass.ts";
+import { runPass, sectionRoots } from "../../sync/pass.ts";
+import { readBaseline } from "../../sync/baseline_store.ts";
 import { trashDir } from "../../sync/trash.ts";
 import type { PassOutcome } from "../../sync/pass.ts";
 import { exitCodeFor, syncSections } from "../../sync/run_sections.ts";
@@ -430,6 +431,10 @@ export async function runSyncScenarios(t: Deno.TestContext, kind: ServerKind): P
         }
         ok(await s.pass());
         const inode = (path: string) => Deno.statSync(path).ino;
+        // Where MLSD offers `unique` (pure-ftpd, proftpd), a server move must keep it too.
+        const row = readBaseline(s.stateDir, s.section.identifier!, sectionRoots(s.section))
+          .baseline.get("photos/f0.txt");
+        assert.equal(row?.remote.unique !== undefined, srv.kind !== "vsftpd", JSON.stringify(row));
 
         const serverInode = inode(s.remoteFile("photos/f0.txt"));
         let before = { transfers: await s.transfers(), renames: await s.renames() };
