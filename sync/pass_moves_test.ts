@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Scenario, withScenario } from "../tests/support/sync_scenario.ts";
+import { DatabaseSync } from "node:sqlite";
+import { baselinePath } from "./baseline_store.ts";
 import { FtpError } from "./ftp/errors.ts";
 import type { PassOutcome } from "./pass.ts";
 
@@ -288,4 +290,21 @@ Deno.test("runPass(), MLSD with unique facts: two equal files, the unique fact t
     assert.deepEqual(s.trashPaths(), ["c.txt"]);
     assertSame(s);
   }, { uniqueFacts: true });
+});
+
+Deno.test("runPass(): rows written before inodes were kept get them, and a move is then seen", async () => {
+  await withScenario(1000, async (s) => {
+    remoteTree(s, "d", 3, DAY);
+    ok(await s.pass());
+    // A baseline from before the rows kept the local device and inode.
+    const db = new DatabaseSync(baselinePath(s.stateDir, s.identifier));
+    db.exec("UPDATE files SET local_dev = NULL, local_ino = NULL");
+    db.close();
+    assert.deepEqual((await s.pass()).plan.actions, []);
+    s.renameLocal("d", "e");
+    const { report } = await transfersOf(s, () => s.pass());
+    assert.equal(report.renamedRemote, 1);
+    assert.equal(s.tree.counts.upload, 0);
+    assertSame(s);
+  });
 });

@@ -1,13 +1,19 @@
 /**
  * The walk of one pass (`walk.ts`) wired to the section: the local directory reader, the remote
  * lister with the server's clock and the rolling verification, the baseline, temporary leftovers,
- * refused names, and the remote refreshes written in batches as the walk goes (not in dry-run).
+ * refused names, and the remote refreshes and local inodes written in batches as the walk goes
+ * (not in dry-run).
  * @module
  */
 import type { ExcludeFn } from "./exclude.ts";
 import type { SectionConfig } from "../config/mod.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
-import type { BaselineSource, RemoteRefresh, SqliteBaselineStore } from "./baseline_store.ts";
+import type {
+  BaselineSource,
+  LocalIdentity,
+  RemoteRefresh,
+  SqliteBaselineStore,
+} from "./baseline_store.ts";
 import { readLocalDir } from "./local_lister.ts";
 import type { LocalNames } from "./local_names.ts";
 import { RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
@@ -52,9 +58,14 @@ export async function walkSection(
     options.signal,
   );
   const refreshes: RemoteRefresh[] = [];
+  const identities: LocalIdentity[] = [];
   const flush = (): void => {
-    if (store !== undefined) store.refreshRemote(refreshes);
+    if (store !== undefined) {
+      store.refreshRemote(refreshes);
+      store.refreshLocalIdentity(identities);
+    }
     refreshes.length = 0;
+    identities.length = 0;
   };
   const refused = new Set<string>();
   const lister = new RemoteDirLister(pool, {
@@ -94,6 +105,10 @@ export async function walkSection(
       foldLocalName: context.names.fold,
       concurrency: pool.size,
       unknownLocal: refused,
+      onLocalIdentity: (identity) => {
+        identities.push(identity);
+        if (identities.length >= REFRESH_BATCH) flush();
+      },
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     context.report.refusedNames = refused.size;

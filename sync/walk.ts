@@ -11,7 +11,7 @@ import { isConflictName } from "./conflict_name.ts";
 import { entryChanged } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { parentOf } from "./baseline_schema.ts";
-import type { BaselineSource, StoredRow } from "./baseline_source.ts";
+import type { BaselineSource, LocalIdentity, StoredRow } from "./baseline_source.ts";
 import type { BaselineRow, Change, Entry, Side } from "./types.ts";
 
 /** How the walk reads each side, one directory at a time ("" is the root). */
@@ -37,6 +37,11 @@ export interface WalkOptions {
   concurrency: number;
   /** Refused local paths (bad names) are unknown too: their baseline rows are never deletions. */
   unknownLocal?: ReadonlySet<string>;
+  /**
+   * Told about each unchanged local entry whose row lacks its device and inode (or, for a file,
+   * holds others), so that the baseline can keep them: they tell a later move.
+   */
+  onLocalIdentity?: (identity: LocalIdentity) => void;
   signal?: AbortSignal;
 }
 
@@ -145,6 +150,9 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     for (const [path, { l, r, row }] of byPath) {
       const lc = sideChange("local", path, l, row, isExcluded);
       const rc = sideChange("remote", path, r, row, isExcluded);
+      if (lc === undefined && l !== undefined && row !== undefined && identityToKeep(l, row)) {
+        options.onLocalIdentity?.({ path, dev: l.dev!, ino: l.ino! });
+      }
       const isDir = l?.kind === "dir" || r?.kind === "dir" || row?.kind === "dir";
       const keep = lc !== undefined || rc !== undefined || isDir || isConflictName(path) ||
         (collides?.has(path) ?? false);
@@ -250,6 +258,17 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
   }
   result.unknown = [...unknown].sort();
   return result;
+}
+
+/**
+ * Whether an unchanged local entry's device and inode should be stored in its row: the row has
+ * none, or (a file) others. A directory's row keeps its old ones: a directory moved away and
+ * another made under its name is told by them (`plan_move_pairs.ts`).
+ */
+function identityToKeep(entry: Entry, row: BaselineRow): boolean {
+  if (entry.dev === undefined || entry.ino === undefined) return false;
+  if (row.local.dev === undefined || row.local.ino === undefined) return true;
+  return entry.kind === "file" && (row.local.dev !== entry.dev || row.local.ino !== entry.ino);
 }
 
 /** How one side of a path changed since its baseline row (as `diffSide`), or undefined. */

@@ -284,3 +284,41 @@ Deno.test("walkTrees() leaves an unlistable remote directory unknown: nothing un
   });
   assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ["download v.txt"]);
 });
+
+Deno.test("walkTrees() tells the inodes an unchanged local entry's row should keep", async () => {
+  const at = (entry: Entry, ino: number | undefined): Entry => {
+    const { dev: _dev, ino: _ino, ...rest } = entry;
+    return ino === undefined ? rest : { ...rest, dev: 1, ino };
+  };
+  const rows = [
+    at(dir("d"), 1), // a directory keeps its row's inode (a new one under an old name)
+    at(file("d/a", 1), undefined), // a row from before inodes were kept
+    at(file("b", 1), 5), // replaced by a copy of the same size and time
+    at(dir("e"), undefined),
+    at(file("c", 1), undefined), // changed: its row is rewritten by its transfer
+  ];
+  const local = new Map<string, Entry>([
+    ["d", at(dir("d"), 2)],
+    ["d/a", at(file("d/a", 1), 3)],
+    ["b", at(file("b", 1), 6)],
+    ["e", at(dir("e"), 7)],
+    ["c", at(file("c", 2), 8)],
+  ]);
+  const baseline = new Map<string, BaselineRow>();
+  for (const e of rows) baseline.set(e.path, { path: e.path, kind: e.kind, local: e, remote: e });
+  const told: string[] = [];
+  await walkTrees({
+    local: (d) => childrenOf(local, d),
+    remote: (d) => Promise.resolve(childrenOf(new Map(rows.map((e) => [e.path, e])), d)),
+    baseline: new MemoryBaselineSource({
+      baseline,
+      remoteSeenMs: new Map(),
+      remoteVerifiedMs: new Map(),
+    }),
+  }, {
+    isExcluded: () => false,
+    concurrency: 1,
+    onLocalIdentity: ({ path, ino }) => told.push(`${path}:${ino}`),
+  });
+  assert.deepEqual(told.sort(), ["b:6", "d/a:3", "e:7"]);
+});
