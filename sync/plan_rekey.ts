@@ -6,6 +6,7 @@
  * (`plan_moves.ts`).
  * @module
  */
+import { parentOf } from "./baseline_schema.ts";
 import { entryChanged } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { cmp } from "./plan_order.ts";
@@ -45,6 +46,13 @@ export function changeAt(
     : undefined;
 }
 
+function addChild(index: Map<string, Set<string>>, path: string): void {
+  const parent = parentOf(path);
+  const children = index.get(parent);
+  if (children === undefined) index.set(parent, new Set([path]));
+  else children.add(path);
+}
+
 /** Options of {@linkcode Rekeying.move}. */
 export interface MoveOptions {
   /** Keys left where they are (the section's Exclude: rows a listing never shows). */
@@ -62,6 +70,11 @@ export class Rekeying {
   readonly remoteChanges: Map<string, Change>;
   readonly #isExcluded: ExcludeFn | undefined;
   #touched = new Set<string>();
+  /**
+   * Per map, the keys under each parent path, built when a tree is first asked of it: a tree is
+   * then found in the time of its size, not the map's (many directories moved at once).
+   */
+  #children = new Map<Where, Map<string, Set<string>>>();
 
   constructor(input: PlanInput, isExcluded: ExcludeFn | undefined) {
     this.local = new Map(input.local);
@@ -86,7 +99,37 @@ export class Rekeying {
   treeOf(where: Where, root: string): string[] {
     const map = this.map(where);
     if (map.get(root)?.kind === "file") return [root];
-    return [...map.keys()].filter((path) => within(path, root)).sort(cmp);
+    const index = this.#childIndex(where);
+    const tree = map.has(root) ? [root] : [];
+    const pending = [root];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+      for (const child of index.get(dir) ?? []) {
+        tree.push(child);
+        pending.push(child);
+      }
+    }
+    return tree.sort(cmp);
+  }
+
+  #childIndex(where: Where): Map<string, Set<string>> {
+    let index = this.#children.get(where);
+    if (index === undefined) {
+      index = new Map();
+      for (const path of this.map(where).keys()) addChild(index, path);
+      this.#children.set(where, index);
+    }
+    return index;
+  }
+
+  #set(where: Where, path: string, value: Entry | BaselineRow): void {
+    this.map(where).set(path, value);
+    const index = this.#children.get(where);
+    if (index !== undefined) addChild(index, path);
+  }
+
+  #delete(where: Where, path: string): void {
+    this.map(where).delete(path);
+    this.#children.get(where)?.get(parentOf(path))?.delete(path);
   }
 
   /** Moves a tree from `from` to `to` in one map; returns the baseline rows moved. */
@@ -97,7 +140,7 @@ export class Rekeying {
       const value = map.get(path)!;
       if (options.skip?.(path, value.kind)) continue;
       const next = to + path.slice(from.length);
-      map.delete(path);
+      this.#delete(where, path);
       this.#touched.add(path).add(next);
       options.onMoved?.(path, next);
       if (where === "baseline") {
@@ -108,10 +151,10 @@ export class Rekeying {
           local: { ...row.local, path: next },
           remote: { ...row.remote, path: next },
         };
-        this.baseline.set(next, rekeyed);
+        this.#set(where, next, rekeyed);
         moved.push({ from: path, row: rekeyed });
       } else {
-        map.set(next, { ...(value as Entry), path: next });
+        this.#set(where, next, { ...(value as Entry), path: next });
       }
     }
     return moved;
@@ -119,9 +162,8 @@ export class Rekeying {
 
   /** Takes a tree out of one map: it is neither synced nor deleted there. */
   drop(where: Where, root: string, onDropped?: (path: string) => void): void {
-    const map = this.map(where);
     for (const path of this.treeOf(where, root)) {
-      map.delete(path);
+      this.#delete(where, path);
       this.#touched.add(path);
       onDropped?.(path);
     }
