@@ -32,8 +32,8 @@ export interface SyncArgs {
 /** One section in `sync --json`. */
 export interface SyncSectionResult extends Omit<PassReport, "section"> {
   name: string;
-  /** With --dry-run: the planned actions. */
-  actions?: { type: string; path: string; reason: string }[];
+  /** With --dry-run: the planned actions (a rename's source in `from`). */
+  actions?: { type: string; path: string; from?: string; reason: string }[];
 }
 
 /** Declares `sync`: its arguments, options and help. */
@@ -124,7 +124,13 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
           ...rest,
           ...(args.dryRun
             ? {
-              actions: plan.actions.map((a) => ({ type: a.type, path: a.path, reason: a.reason })),
+              // A rename also names its source.
+              actions: plan.actions.map((a) => ({
+                type: a.type,
+                path: a.path,
+                ...("from" in a ? { from: a.from } : {}),
+                reason: a.reason,
+              })),
             }
             : {}),
         });

@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { baselinePath } from "./baseline_store.ts";
 import { FtpError } from "./ftp/errors.ts";
 import type { PassOutcome } from "./pass.ts";
+import { planLine } from "./action_text.ts";
 
 const DAY = 86_400_000;
 
@@ -306,5 +307,20 @@ Deno.test("runPass(): rows written before inodes were kept get them, and a move 
     assert.equal(report.renamedRemote, 1);
     assert.equal(s.tree.counts.upload, 0);
     assertSame(s);
+  });
+});
+
+Deno.test("runPass(), dry run: a move is shown as the rename it will be, and nothing is done", async () => {
+  await withScenario(1000, async (s) => {
+    remoteTree(s, "d", 3, DAY);
+    ok(await s.pass());
+    s.renameLocal("d", "e");
+    const dry = await transfersOf(s, () => s.pass({ dryRun: true }));
+    assert.deepEqual(dry.plan.actions.map(planLine), [
+      'rename the directory "d" -> "e" on the server: moved locally from "d" (the same ' +
+      "directory: device and inode): renamed on the server too",
+    ]);
+    assert.equal(s.tree.counts.rename, 0);
+    assert.deepEqual(s.remotePaths(), ["d/", "d/f0.txt", "d/f1.txt", "d/f2.txt"]);
   });
 });
