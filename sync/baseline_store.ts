@@ -46,6 +46,8 @@ export interface RemoteRefresh {
   rawTime: string;
   /** The exact time read (ms since epoch, UTC, whole seconds); marks the row verified now. */
   exactMtimeMs?: number;
+  /** MLSD's `unique` fact, for a row that lacks it (written after an upload). */
+  unique?: string;
 }
 
 /** The database file of a section. */
@@ -283,6 +285,7 @@ export class SqliteBaselineStore implements BaselineSource {
   #refresh: StatementSync;
   #verify: StatementSync;
   #identity: StatementSync;
+  #unique: StatementSync;
   #seenMs: number;
 
   private constructor(path: string, db: DatabaseSync, seenMs: number) {
@@ -301,6 +304,7 @@ export class SqliteBaselineStore implements BaselineSource {
       "UPDATE files SET remote_raw = ?, remote_seen_ms = ? WHERE path = ?",
     );
     this.#identity = db.prepare("UPDATE files SET local_dev = ?, local_ino = ? WHERE path = ?");
+    this.#unique = db.prepare("UPDATE files SET remote_unique = ? WHERE path = ?");
     this.#verify = db.prepare(
       `UPDATE files SET remote_raw = ?, remote_seen_ms = ?, remote_mtime = ?,
          remote_precision = 1000, remote_verified_ms = ? WHERE path = ?`,
@@ -430,6 +434,7 @@ export class SqliteBaselineStore implements BaselineSource {
     if (refreshes.length === 0) return;
     this.#transaction(() => {
       for (const refresh of refreshes) {
+        if (refresh.unique !== undefined) this.#unique.run(refresh.unique, refresh.path);
         if (refresh.exactMtimeMs === undefined) {
           this.#refresh.run(refresh.rawTime, this.#seenMs, refresh.path);
         } else {

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Scenario, withScenario } from "../tests/support/sync_scenario.ts";
 import { DatabaseSync } from "node:sqlite";
-import { baselinePath } from "./baseline_store.ts";
+import { baselinePath, readBaseline } from "./baseline_store.ts";
+import { sectionRoots } from "./pass.ts";
 import { FtpError } from "./ftp/errors.ts";
 import type { PassOutcome } from "./pass.ts";
 import { planLine } from "./action_text.ts";
@@ -322,5 +323,52 @@ Deno.test("runPass(), dry run: a move is shown as the rename it will be, and not
     ]);
     assert.equal(s.tree.counts.rename, 0);
     assert.deepEqual(s.remotePaths(), ["d/", "d/f0.txt", "d/f1.txt", "d/f2.txt"]);
+  });
+});
+
+Deno.test("runPass(): a file seen within its own second is no move by its time alone", async (t) => {
+  await t.step("another file of that size and second, after the pass: no move", async () => {
+    await withScenario(1000, async (s) => {
+      const t0 = s.clock.ms;
+      s.writeRemote("a.txt", "aaaa", t0);
+      s.writeRemote("keep.txt", "a file that stays", t0 - DAY);
+      ok(await s.pass({ advanceMs: 0 }));
+      // Later in the same second: a.txt deleted, another file of its size written.
+      s.tree.delete("/data/a.txt");
+      s.writeRemote("b.txt", "bbbb", t0 + 400);
+      const { report } = await s.pass();
+      assert.equal(report.outcome, "ok", report.errors.join("\n"));
+      assert.equal(report.renamedLocal, 0);
+      assert.equal(s.readLocal("b.txt"), "bbbb");
+      assert.deepEqual(s.trashPaths(), ["a.txt"]);
+      assertSame(s);
+    });
+  });
+  await t.step("seen again by a later pass: a move", async () => {
+    await withScenario(1000, async (s) => {
+      s.writeRemote("a.txt", "aaaa", s.clock.ms);
+      ok(await s.pass());
+      assert.deepEqual((await s.pass()).plan.actions, []); // sees it settled
+      s.renameRemote("a.txt", "b.txt");
+      const { report } = await transfersOf(s, () => s.pass());
+      assert.equal(report.renamedLocal, 1);
+      assert.equal(s.tree.counts.download, 0);
+      assertSame(s);
+    });
+  });
+  await t.step("MLSD's unique fact, learnt after an upload, tells it at once", async () => {
+    await withScenario(1000, async (s) => {
+      s.writeLocal("a.txt", "aaaa");
+      ok(await s.pass({ advanceMs: 0 }));
+      const row = () =>
+        readBaseline(s.stateDir, s.identifier, sectionRoots(s.section)).baseline.get("a.txt");
+      assert.equal(row()?.remote.unique, undefined); // an upload does not tell it
+      ok(await s.pass({ advanceMs: 0 }));
+      assert.notEqual(row()?.remote.unique, undefined);
+      s.renameRemote("a.txt", "b.txt");
+      const { report } = await transfersOf(s, () => s.pass({ advanceMs: 0 }));
+      assert.equal(report.renamedLocal, 1);
+      assertSame(s);
+    }, { uniqueFacts: true });
   });
 });

@@ -17,7 +17,7 @@ import type {
 import { readLocalDir } from "./local_lister.ts";
 import type { LocalNames } from "./local_names.ts";
 import { RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
-import { serverClockOf } from "./remote_times.ts";
+import { type ServerClock, serverClockOf } from "./remote_times.ts";
 import type { PassReport } from "./types.ts";
 import { type WalkResult, walkTrees } from "./walk.ts";
 
@@ -45,18 +45,24 @@ export interface SectionWalkContext {
   report: PassReport;
 }
 
+/** A section's walk, and the server's clock it was read with. */
+export interface SectionWalk extends WalkResult {
+  clock: ServerClock;
+}
+
 /** Walks a section's trees against its baseline. `store` is undefined in a dry run. */
 export async function walkSection(
   options: SectionWalkOptions,
   source: BaselineSource,
   store: SqliteBaselineStore | undefined,
   context: SectionWalkContext,
-): Promise<WalkResult> {
+): Promise<SectionWalk> {
   const { section, now, pool } = options;
   const view = await pool.use(
     (remote) => remote.learnServerTime(section.remoteDir),
     options.signal,
   );
+  const clock = serverClockOf(view);
   const refreshes: RemoteRefresh[] = [];
   const identities: LocalIdentity[] = [];
   const flush = (): void => {
@@ -73,7 +79,7 @@ export async function walkSection(
     exclude: context.exclude,
     onWarning: context.onWarning,
     now,
-    clock: serverClockOf(view),
+    clock,
     verifyEveryMs: section.verifyEveryMs,
     onRefresh: (refresh) => {
       refreshes.push(refresh);
@@ -112,7 +118,7 @@ export async function walkSection(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     context.report.refusedNames = refused.size;
-    return walked;
+    return { ...walked, clock };
   } finally {
     flush();
   }

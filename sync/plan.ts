@@ -18,6 +18,7 @@ import { isOurUpload } from "./in_flight.ts";
 import { applyDirection, type Direction, refuseBadRemoteNames } from "./plan_direction.ts";
 import { type FoldInput, foldNames } from "./plan_fold.ts";
 import { detectMoves } from "./plan_moves.ts";
+import type { RemoteSettled } from "./plan_move_pairs.ts";
 import { ancestors, cmp, compareActions, fixDirectories, type Skip } from "./plan_order.ts";
 import type {
   Action,
@@ -57,6 +58,12 @@ export interface PlanOptions {
    * normalisation on a normalising one (the probe of Local_dir tells). @default {identity}
    */
   foldLocalName?: (name: string) => string;
+  /**
+   * Whether a vanished remote file's exact time identifies it (observed after its second had
+   * ended, `settledAt`): only then is it recognised as moved by its size and time alone.
+   * @default {every file's does}
+   */
+  remoteSettled?: RemoteSettled;
 }
 
 /** A side's state for one path: absent (never synced, not there), unchanged, changed, deleted. */
@@ -125,7 +132,11 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     skipped.push(...folded.skipped);
     warnings.push(...folded.warnings);
   }
-  const moved = detectMoves(input, { direction, isExcluded: options.isExcluded });
+  const moved = detectMoves(input, {
+    direction,
+    isExcluded: options.isExcluded,
+    remoteSettled: options.remoteSettled,
+  });
   input = moved;
   actions.push(...moved.renames);
   const { local, remote, localChanges, remoteChanges } = input;

@@ -49,6 +49,18 @@ function sameUnique(a: Entry, b: Entry): boolean {
   return a.unique === undefined || b.unique === undefined || a.unique === b.unique;
 }
 
+/** Whether both remote files carry the same `unique` fact (the server says they are one). */
+function uniqueTells(a: Entry, b: Entry): boolean {
+  return a.unique !== undefined && a.unique === b.unique;
+}
+
+/**
+ * Whether a vanished remote file's exact time can identify it: `true` when it was observed after
+ * its second had ended (`settledAt`). Otherwise a file written just after, in the same second,
+ * with the same size, could be taken for it.
+ */
+export type RemoteSettled = (path: string, before: Entry) => boolean;
+
 /**
  * The parent pairs that a file moved from `from` to `to` is evidence for: while the last names
  * agree, the directories above them (`A/s/f` -> `B/s/f`: `A/s` -> `B/s`, then `A` -> `B`).
@@ -142,7 +154,7 @@ export function localMoves(state: Rekeying): Move[] {
 }
 
 /** Remote moves: the same size and exact time, and `unique` where given (see `plan_moves.ts`). */
-export function remoteMoves(state: Rekeying): Move[] {
+export function remoteMoves(state: Rekeying, settled: RemoteSettled): Move[] {
   const changes = state.remoteChanges;
   const key = (entry: Entry): string => `${entry.size}:${entry.mtimeMs}`;
   const fileTargets = new Map<string, string[]>();
@@ -180,12 +192,10 @@ export function remoteMoves(state: Rekeying): Move[] {
       if (sameUnique(before(from), after(to))) filePairs.push([from, to]);
     }
   }
-  const moves: Move[] = oneToOne(filePairs).map(([from, to]) => ({
-    side: "remote",
-    from,
-    to,
-    kind: "file",
-  }));
+  // A file's time identifies it once settled; the same `unique` fact on both does at once.
+  const moves: Move[] = oneToOne(filePairs)
+    .filter(([from, to]) => uniqueTells(before(from), after(to)) || settled(from, before(from)))
+    .map(([from, to]) => ({ side: "remote", from, to, kind: "file" }));
   if (dirSources.size === 0) return moves;
 
   // Directories: their files found at the same relative paths under the new name.

@@ -29,7 +29,7 @@
 import { checkRelativePath } from "./names.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import type { Direction } from "./plan_direction.ts";
-import { localMoves, type Move, remoteMoves } from "./plan_move_pairs.ts";
+import { localMoves, type Move, remoteMoves, type RemoteSettled } from "./plan_move_pairs.ts";
 import { ancestors, cmp, depth } from "./plan_order.ts";
 import { type PlanInput, Rekeying, within } from "./plan_rekey.ts";
 import type { Entry, RenameAction, Side } from "./types.ts";
@@ -40,6 +40,8 @@ export interface MovesOptions {
   direction: Direction;
   /** Excluded baseline rows stay where they are (a listing never shows them). */
   isExcluded?: ExcludeFn | undefined;
+  /** Whether a vanished remote file's time identifies it. @default {every file's does} */
+  remoteSettled?: RemoteSettled | undefined;
 }
 
 /** The inputs re-keyed, and the renames that carry the moves out. */
@@ -102,9 +104,10 @@ export function detectMoves(input: PlanInput, options: MovesOptions): MovesOutco
   }
   const state = new Rekeying(input, options.isExcluded);
   const skip = options.isExcluded;
+  const settled = options.remoteSettled ?? (() => true);
   const renames: RenameAction[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const moves = [...localMoves(state), ...remoteMoves(state)].sort((a, b) =>
+    const moves = [...localMoves(state), ...remoteMoves(state, settled)].sort((a, b) =>
       depth(a.from) - depth(b.from) || cmp(a.from, b.from) || cmp(a.side, b.side)
     );
     const bySource: Record<Side, Map<string, Move>> = { local: new Map(), remote: new Map() };

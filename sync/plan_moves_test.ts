@@ -93,6 +93,22 @@ Deno.test("plan(): a move on one side is a rename on the other", async (t) => {
       expected: ["download b.txt", "deleteLocal file a.txt"],
     },
     {
+      name: "unchanged | moved on the server, its time seen only within its own second | no move",
+      local: [lf("a.txt", { ino: 7 })],
+      remote: [rf("b.txt")],
+      baseline: base(synced("a.txt", 7)),
+      options: { remoteSettled: () => false },
+      expected: ["download b.txt", "deleteLocal file a.txt"],
+    },
+    {
+      name: "unchanged | moved on the server, not settled but the same `unique` fact | rename here",
+      local: [lf("a.txt", { ino: 7 })],
+      remote: [rf("b.txt", { unique: "801U12" })],
+      baseline: base({ ...synced("a.txt", 7), remote: rf("a.txt", { unique: "801U12" }) }),
+      options: { remoteSettled: () => false },
+      expected: ["renameLocal a.txt -> b.txt rows=b.txt"],
+    },
+    {
       name: "unchanged | appeared with a LIST minute only (no exact time) | no move",
       local: [lf("a.txt", { ino: 7 })],
       remote: [rf("b.txt", { precisionMs: 60_000 })],

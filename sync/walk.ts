@@ -64,6 +64,8 @@ export interface WalkResult {
   baseline: Map<string, BaselineRow>;
   localChanges: Map<string, Change>;
   remoteChanges: Map<string, Change>;
+  /** When each kept row's remote half was last observed (ms, our clock): tells moves. */
+  remoteSeenMs: Map<string, number>;
   /** Remote directories that could not be listed: nothing at or under them was kept. */
   unknown: string[];
   /** Whether each root listed no entry at all (the MaxDelete guard). */
@@ -97,6 +99,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     baseline: new Map(),
     localChanges: new Map(),
     remoteChanges: new Map(),
+    remoteSeenMs: new Map(),
     unknown: [],
     localEmpty: true,
     remoteEmpty: true,
@@ -120,7 +123,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     remoteEntries: readonly Entry[],
     rows: ReadonlyMap<string, StoredRow>,
   ): DirTask[] => {
-    const byPath = new Map<string, { l?: Entry; r?: Entry; row?: BaselineRow }>();
+    const byPath = new Map<string, { l?: Entry; r?: Entry; row?: StoredRow }>();
     const slot = (path: string) => {
       let s = byPath.get(path);
       if (s === undefined) byPath.set(path, s = {});
@@ -128,7 +131,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     };
     for (const e of localEntries) slot(e.path).l = e;
     for (const e of remoteEntries) slot(e.path).r = e;
-    for (const [path, stored] of rows) slot(path).row = stored.row;
+    for (const [path, stored] of rows) slot(path).row = stored;
     for (const path of baselineDirs.get(dir) ?? []) slot(path);
     // (d) Names that fold alike in this directory, on either side.
     let collides: Set<string> | undefined;
@@ -147,7 +150,8 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
       }
     }
     const next: DirTask[] = [];
-    for (const [path, { l, r, row }] of byPath) {
+    for (const [path, { l, r, row: stored }] of byPath) {
+      const row = stored?.row;
       const lc = sideChange("local", path, l, row, isExcluded);
       const rc = sideChange("remote", path, r, row, isExcluded);
       if (lc === undefined && l !== undefined && row !== undefined && identityToKeep(l, row)) {
@@ -159,7 +163,10 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
       if (keep) {
         if (l !== undefined) result.local.set(path, l);
         if (r !== undefined) result.remote.set(path, r);
-        if (row !== undefined) result.baseline.set(path, row);
+        if (stored !== undefined) {
+          result.baseline.set(path, stored.row);
+          result.remoteSeenMs.set(path, stored.seenMs);
+        }
         if (lc !== undefined) result.localChanges.set(path, lc);
         if (rc !== undefined) result.remoteChanges.set(path, rc);
       }
@@ -251,6 +258,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
         result.baseline,
         result.localChanges,
         result.remoteChanges,
+        result.remoteSeenMs,
       ]
     ) {
       for (const path of [...map.keys()]) if (isUnder(path, unknown)) map.delete(path);
