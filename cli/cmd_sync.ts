@@ -6,9 +6,10 @@ import { Command } from "commander";
 import type { CliContext } from "./context.ts";
 import type { SectionConfig } from "../config/mod.ts";
 import {
-  type Action,
   exitCodeFor,
   type PassReport,
+  planLine,
+  renameCounts,
   syncSections,
   updateMetricsFile,
 } from "../sync/mod.ts";
@@ -31,8 +32,8 @@ export interface SyncArgs {
 /** One section in `sync --json`. */
 export interface SyncSectionResult extends Omit<PassReport, "section"> {
   name: string;
-  /** With --dry-run: the planned actions. */
-  actions?: { type: string; path: string; reason: string }[];
+  /** With --dry-run: the planned actions (a rename's source in `from`). */
+  actions?: { type: string; path: string; from?: string; reason: string }[];
 }
 
 /** Declares `sync`: its arguments, options and help. */
@@ -65,20 +66,12 @@ export function syncCommand(dispatch: Dispatch): Command {
     });
 }
 
-/** One line for an action of a dry run: what, where, why. */
-export function describeAction(action: Action): string {
-  const what = action.type === "keepBoth"
-    ? `keep both ${action.path} (the ${action.winner} version keeps the name, the other becomes ` +
-      `${action.loserPath})`
-    : `${action.type} ${action.path}`;
-  return `${what}: ${action.reason}`;
-}
-
 /** The counts of one section's pass, as `sync` prints them. */
 export function describeCounts(report: PassReport, seconds: number): string {
   return `${report.uploaded} uploaded, ${report.downloaded} downloaded, ` +
     `${report.deletedLocal} deleted locally, ${report.deletedRemote} deleted on the server, ` +
-    `${report.conflicts} conflicts, ${report.errors.length} errors (${seconds.toFixed(1)} s)`;
+    `${report.conflicts} conflicts, ${renameCounts(report)}${report.errors.length} errors ` +
+    `(${seconds.toFixed(1)} s)`;
 }
 
 /**
@@ -131,7 +124,13 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
           ...rest,
           ...(args.dryRun
             ? {
-              actions: plan.actions.map((a) => ({ type: a.type, path: a.path, reason: a.reason })),
+              // A rename also names its source.
+              actions: plan.actions.map((a) => ({
+                type: a.type,
+                path: a.path,
+                ...("from" in a ? { from: a.from } : {}),
+                reason: a.reason,
+              })),
             }
             : {}),
         });
@@ -146,7 +145,7 @@ export async function runSync(ctx: CliContext, args: SyncArgs): Promise<number> 
         ctx.output.ok(
           `[${section.name}] dry run: ${plan.actions.length} actions planned, nothing changed`,
         );
-        for (const action of plan.actions) ctx.output.line(`  ${describeAction(action)}`);
+        for (const action of plan.actions) ctx.output.line(`  ${planLine(action)}`);
       } else {
         ctx.output.ok(`[${section.name}] ${describeCounts(report, seconds)}`);
       }

@@ -5,7 +5,7 @@
  * Paths are JSON-quoted, so a name with spaces or quotes reads unambiguously.
  * @module
  */
-import type { Action, ActionResult, Comparison } from "./types.ts";
+import type { Action, ActionResult, Comparison, RenameAction } from "./types.ts";
 
 function quote(path: string): string {
   return JSON.stringify(path);
@@ -16,6 +16,11 @@ const BY: Record<Comparison["by"], string> = {
   hash: "by hash",
   download: "by download",
 };
+
+/** "the directory " before a renamed directory's name, "" for a file. */
+function dirWord(action: RenameAction): string {
+  return action.kind === "dir" ? "the directory " : "";
+}
 
 /** What an action will do, without its reason. */
 function what(action: Action): string {
@@ -59,9 +64,12 @@ function what(action: Action): string {
       return `compare ${path} (the same size on both sides): equal, adopt it; different, ` +
         what(action.ifDifferent);
     case "renameLocal":
-      return `rename ${quote(action.from)} -> ${path} here`;
+      return `rename ${dirWord(action)}${quote(action.from)} -> ${path} here`;
     case "renameRemote":
-      return `rename ${quote(action.from)} -> ${path} on the server`;
+      return `rename ${dirWord(action)}${quote(action.from)} -> ${path} on the server`;
+    case "recordMove":
+      return `record the move of ${dirWord(action)}${quote(action.from)} -> ${path} (made on ` +
+        "both sides)";
     case "adopt":
       return `record ${path} as in sync`;
     case "forget":
@@ -103,9 +111,12 @@ function done(action: Action): string {
     case "compare":
       return `compared ${path}`;
     case "renameLocal":
-      return `renamed ${quote(action.from)} -> ${path} here`;
+      return `renamed ${dirWord(action)}${quote(action.from)} -> ${path} here`;
     case "renameRemote":
-      return `renamed ${quote(action.from)} -> ${path} on the server`;
+      return `renamed ${dirWord(action)}${quote(action.from)} -> ${path} on the server`;
+    case "recordMove":
+      return `recorded the move of ${dirWord(action)}${quote(action.from)} -> ${path} made on ` +
+        "both sides";
     case "adopt":
       return `recorded ${path} as in sync`;
     case "forget":
@@ -140,7 +151,7 @@ export function resultLine(
     return { level: "info", text: `kept the server's ${quote(action.path)}: ${performed.reason}` };
   }
   const shown = performed ?? action;
-  const quiet = shown.type === "adopt" || shown.type === "forget" ||
+  const quiet = shown.type === "adopt" || shown.type === "forget" || shown.type === "recordMove" ||
     ((shown.type === "mkdirLocal" || shown.type === "mkdirRemote") && !shown.replaceFile);
   return { level: quiet ? "debug" : "info", text: `${done(shown)}: ${shown.reason}` };
 }

@@ -54,6 +54,22 @@ Deno.test("planLine() says what each new action will do", async (t) => {
       rows: [],
       reason: "case",
     }, /^rename "Photo\.JPG" -> "photo\.jpg" on the server: case$/],
+    [{
+      type: "renameRemote",
+      path: "archive/2025",
+      from: "2025",
+      kind: "dir",
+      rows: [],
+      reason: "moved",
+    }, /^rename the directory "2025" -> "archive\/2025" on the server: moved$/],
+    [{
+      type: "recordMove",
+      path: "b.txt",
+      from: "a.txt",
+      kind: "file",
+      rows: [],
+      reason: "both",
+    }, /^record the move of "a\.txt" -> "b\.txt" \(made on both sides\): both$/],
     [
       { type: "upload", path: "a.txt", reason: "r", local: file, remote: file, proveRemote: file },
       /^upload "a\.txt" over the server's version, proved unchanged: r$/,
@@ -122,6 +138,26 @@ Deno.test("resultLine() says how a comparison ended and what was kept", async (t
     assert.deepEqual(resultLine(ok(rename)), {
       level: "info",
       text: 'renamed "B" -> "b" here: case',
+    });
+  });
+  await t.step("a directory renamed, a move recorded", () => {
+    const rename: Action = {
+      type: "renameLocal",
+      path: "photos/2025",
+      from: "2025",
+      kind: "dir",
+      rows: [],
+      reason: "moved on the server",
+    };
+    assert.deepEqual(resultLine(ok(rename)), {
+      level: "info",
+      text: 'renamed the directory "2025" -> "photos/2025" here: moved on the server',
+    });
+    const recorded: Action = { ...rename, type: "recordMove", reason: "moved on both sides" };
+    assert.deepEqual(resultLine(ok(recorded)), {
+      level: "debug",
+      text: 'recorded the move of the directory "2025" -> "photos/2025" made on both sides: ' +
+        "moved on both sides",
     });
   });
   await t.step("a failure has no line", () => {

@@ -13,6 +13,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { resultLine } from "./action_text.ts";
+import { renameCounts } from "./pass_report.ts";
 import type { ActionResult, Entry, PassReport } from "./types.ts";
 
 /** What an audit row sees of an action: every action has a type, a path and a reason. */
@@ -170,7 +171,7 @@ export function summaryLine(report: PassReport, summary: PassSummary): string {
   return `Pass ${summary.outcome} in ${summary.seconds} s: ${report.uploaded} uploaded, ` +
     `${report.downloaded} downloaded, ${report.deletedLocal} deleted locally, ` +
     `${report.deletedRemote} deleted on the server, ${report.conflicts} conflicts, ` +
-    `${summary.failures} failed, ${report.bytes} bytes transferred`;
+    `${renameCounts(report)}${summary.failures} failed, ${report.bytes} bytes transferred`;
 }
 
 function stillThere(path: string): boolean {

@@ -174,6 +174,29 @@ Deno.test("createPassAudit(): one line per completed action, one summary per pas
         "server, 0 conflicts, 1 failed, 5 bytes transferred",
       ]);
     });
+    await t.step("a pass that renamed: a line per rename, the renames in the summary", () => {
+      const lines = capture((log) => {
+        const audit = createPassAudit(log, { localRoot });
+        audit.action(done({
+          type: "renameRemote",
+          path: "pictures",
+          from: "photos",
+          kind: "dir",
+          rows: [],
+          reason: "moved locally",
+        }));
+        audit.summary({ ...REPORT, uploaded: 0, bytes: 0, renamedRemote: 1 }, {
+          outcome: "ok",
+          seconds: "0.2",
+          failures: 0,
+        });
+      });
+      assert.deepEqual(lines, [
+        'info renamed the directory "photos" -> "pictures" on the server: moved locally',
+        "info Pass ok in 0.2 s: 0 uploaded, 0 downloaded, 0 deleted locally, 0 deleted on the " +
+        "server, 0 conflicts, 1 renamed on the server, 0 failed, 0 bytes transferred",
+      ]);
+    });
   } finally {
     await Deno.remove(localRoot, { recursive: true });
   }

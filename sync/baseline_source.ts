@@ -16,6 +16,13 @@ export interface StoredRow {
   verifiedMs: number;
 }
 
+/** The device and inode of a local entry, to store in its row (`refreshLocalIdentity`). */
+export interface LocalIdentity {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
 /** The baseline as a pass walks it (see `walk.ts`). */
 export interface BaselineSource {
   /** The rows whose parent directory is `dir` ("" for the root). */

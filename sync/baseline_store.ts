@@ -12,9 +12,19 @@ import type { BaselineRow, BaselineUpdate, Entry, Side } from "./types.ts";
 import { pathExists as exists } from "./local_fs.ts";
 import { migrate, parentOf, SCHEMA_VERSION, storedVersion } from "./baseline_schema.ts";
 import { MemoryBaselineSource } from "./baseline_source.ts";
-import type { BaselineSource, LoadedBaseline, StoredRow } from "./baseline_source.ts";
+import type {
+  BaselineSource,
+  LoadedBaseline,
+  LocalIdentity,
+  StoredRow,
+} from "./baseline_source.ts";
 
-export type { BaselineSource, LoadedBaseline, StoredRow } from "./baseline_source.ts";
+export type {
+  BaselineSource,
+  LoadedBaseline,
+  LocalIdentity,
+  StoredRow,
+} from "./baseline_source.ts";
 
 /** What a baseline belongs to. Any difference makes it someone else's baseline. */
 export interface BaselineRoots {
@@ -36,6 +46,8 @@ export interface RemoteRefresh {
   rawTime: string;
   /** The exact time read (ms since epoch, UTC, whole seconds); marks the row verified now. */
   exactMtimeMs?: number;
+  /** MLSD's `unique` fact, for a row that lacks it (written after an upload). */
+  unique?: string;
 }
 
 /** The database file of a section. */
@@ -272,6 +284,8 @@ export class SqliteBaselineStore implements BaselineSource {
   #delete: StatementSync;
   #refresh: StatementSync;
   #verify: StatementSync;
+  #identity: StatementSync;
+  #unique: StatementSync;
   #seenMs: number;
 
   private constructor(path: string, db: DatabaseSync, seenMs: number) {
@@ -289,6 +303,8 @@ export class SqliteBaselineStore implements BaselineSource {
     this.#refresh = db.prepare(
       "UPDATE files SET remote_raw = ?, remote_seen_ms = ? WHERE path = ?",
     );
+    this.#identity = db.prepare("UPDATE files SET local_dev = ?, local_ino = ? WHERE path = ?");
+    this.#unique = db.prepare("UPDATE files SET remote_unique = ? WHERE path = ?");
     this.#verify = db.prepare(
       `UPDATE files SET remote_raw = ?, remote_seen_ms = ?, remote_mtime = ?,
          remote_precision = 1000, remote_verified_ms = ? WHERE path = ?`,
@@ -401,11 +417,24 @@ export class SqliteBaselineStore implements BaselineSource {
     });
   }
 
+  /**
+   * Records the device and inode of unchanged local entries whose rows lack them (rows written
+   * before they were kept) or hold others (a file replaced by a copy with the same size and
+   * time): the next move of such a file is then recognised.
+   */
+  refreshLocalIdentity(refreshes: readonly LocalIdentity[]): void {
+    if (refreshes.length === 0) return;
+    this.#transaction(() => {
+      for (const { path, dev, ino } of refreshes) this.#identity.run(dev, ino, path);
+    });
+  }
+
   /** Records that unchanged remote entries were seen now, with their current time text. */
   refreshRemote(refreshes: readonly RemoteRefresh[]): void {
     if (refreshes.length === 0) return;
     this.#transaction(() => {
       for (const refresh of refreshes) {
+        if (refresh.unique !== undefined) this.#unique.run(refresh.unique, refresh.path);
         if (refresh.exactMtimeMs === undefined) {
           this.#refresh.run(refresh.rawTime, this.#seenMs, refresh.path);
         } else {

@@ -1,20 +1,24 @@
 /**
- * Executes a plan: renames first (shallow first), then directories (shallow first), then
+ * Executes a plan: renames first (in the order planned), then directories (shallow first), then
  * transfers and comparisons through the pool, then deletions (deepest first), then what replaces
  * a deleted directory; the last two only if no transfer failed for a reason that may affect the
  * whole pass (a transient error that outlived its retries, or an abort). A failed action is a
  * result, never an exception (Syncthing's order of execution).
  * @module
  */
-import type { Action, ActionResult, BaselineUpdate, Comparison, Plan } from "./types.ts";
+import type {
+  Action,
+  ActionResult,
+  BaselineUpdate,
+  Comparison,
+  Plan,
+  RenameAction,
+} from "./types.ts";
 import {
   ChangedDuringPassError,
   type ExecuteDeps,
   isTransient,
   localAbs,
-  mkdirLocalAt,
-  mkdirRemoteAt,
-  onRemote,
   OwnershipBatcher,
   remoteAbs,
   RemoteVersionKeptError,
@@ -22,13 +26,12 @@ import {
 import { downloadFile } from "./execute_download.ts";
 import { uploadFile } from "./execute_upload.ts";
 import { appearedMarker, fileRow, need } from "./execute_rows.ts";
-import { deleteLocal, deleteRemote, removeRemoteFile } from "./execute_delete.ts";
+import { deleteLocal, deleteRemote } from "./execute_delete.ts";
 import { keepBoth } from "./execute_keep_both.ts";
+import { makeDirLocal, makeDirRemote } from "./execute_mkdir.ts";
 import { compareFile } from "./execute_compare.ts";
-import { renameLocal, renameRemote } from "./execute_rename.ts";
-import { localChangedSince } from "./local_fs.ts";
-import { phaseOf } from "./plan_order.ts";
-import { moveToTrash } from "./trash.ts";
+import { movedRows, renameLocal, renameRemote } from "./execute_rename.ts";
+import { ancestors, phaseOf, renameWaves } from "./plan_order.ts";
 
 export type { ExecuteDeps } from "./execute_ops.ts";
 
@@ -102,6 +105,7 @@ const VERBS: Record<Action["type"], string> = {
   compare: "compare",
   renameLocal: "rename locally",
   renameRemote: "rename on the server",
+  recordMove: "record the move to",
   adopt: "adopt",
   forget: "forget",
 };
@@ -216,42 +220,10 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
         };
       case "forget":
         return { updates: [{ path: action.path, row: null }] };
-      case "mkdirLocal": {
-        if (action.replaceFile && action.local?.kind === "file") {
-          // A directory replaced this file on the server only: the file goes to the trash.
-          if (localChangedSince(localAbs(deps, action.path), action.path, action.local)) {
-            throw new ChangedDuringPassError(
-              `"${localAbs(deps, action.path)}" changed since it was listed; the next pass ` +
-                "will decide",
-            );
-          }
-          moveToTrash(deps.stateDir, deps.identifier, action.path, deps.localRoot, {
-            now: deps.now,
-            reason: "deleted on the remote",
-          });
-        }
-        const local = mkdirLocalAt(deps, action.path, ownership);
-        const remote = action.remote ??
-          {
-            path: action.path,
-            kind: "dir",
-            size: 0,
-            mtimeMs: 0,
-            mtimePrecisionMs: 1000,
-            rawTime: "",
-          };
-        return { updates: [fileRow(action.path, local, remote)] };
-      }
-      case "mkdirRemote": {
-        if (action.replaceFile && action.remote?.kind === "file") {
-          // A directory replaced this file locally only: the server's file goes, once proved.
-          const abs = remoteAbs(deps, action.path);
-          const expected = action.proveRemote ?? action.remote;
-          await onRemote(deps, (fs) => removeRemoteFile(fs, abs, action.path, expected));
-        }
-        const remote = await mkdirRemoteAt(deps, action.path);
-        return { updates: [fileRow(action.path, need(action.local, action, "local"), remote)] };
-      }
+      case "mkdirLocal":
+        return { updates: makeDirLocal(deps, action, ownership) };
+      case "mkdirRemote":
+        return { updates: await makeDirRemote(deps, action) };
       case "download": {
         const remote = need(action.remote, action, "remote");
         const outcome = await downloadFile(deps, {
@@ -309,21 +281,59 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
         return { ...done, performed: ifDifferent, comparison: outcome.comparison };
       }
       case "renameLocal":
-        return { updates: renameLocal(deps, action) };
+        return { updates: renameLocal(deps, action, ownership) };
       case "renameRemote":
         return { updates: await renameRemote(deps, action, countBytes) };
+      case "recordMove":
+        return { updates: movedRows(action) };
+    }
+  };
+
+  // A rename that failed leaves its trees as they were: what the plan decided at or under its
+  // names (the content of a moved directory, a file made under the old name) waits for the
+  // next pass, which lists both sides afresh.
+  const failedRenames = new Set<string>();
+  const waitsFor = (action: Action): string | undefined =>
+    [...ancestors(action.path), action.path].find((path) => failedRenames.has(path));
+  const runUnlessBlocked = async (action: Action): Promise<void> => {
+    const blocker = waitsFor(action);
+    if (blocker === undefined) return await run(action);
+    record({
+      action,
+      ok: false,
+      error: `Skipped: cannot ${VERBS[action.type]} "${action.path}" before "${blocker}" is ` +
+        "renamed; the next pass decides",
+      transient: true,
+      deferred: true,
+    });
+  };
+  const runRename = async (action: Action): Promise<void> => {
+    const before = results.length;
+    await runUnlessBlocked(action);
+    if (results.slice(before).some((result) => !result.ok)) {
+      failedRenames.add(action.path);
+      failedRenames.add((action as RenameAction).from);
     }
   };
 
   const phase = (n: number): Action[] => plan.actions.filter((a) => phaseOf(a) === n);
-  // 0. Renames, then 1. directories, shallow first (one depth at a time, in parallel within it).
-  for (const group of [...byDepth(phase(0), false), ...byDepth(phase(1), false)]) {
-    await runAll(group, deps.pool.size, run, aborted);
+  // 0. Renames, in waves (those of one wave at once: see renameWaves), then 1. directories,
+  // shallow first (one depth at a time, in parallel within it).
+  for (const wave of renameWaves(phase(0) as RenameAction[])) {
+    await runAll(wave, deps.pool.size, runRename, aborted);
+  }
+  for (const group of byDepth(phase(1), false)) {
+    await runAll(group, deps.pool.size, runUnlessBlocked, aborted);
   }
   // 2. Transfers and comparisons through the pool; baseline-only actions at once.
   const middle = phase(2);
-  for (const action of middle) if (!TRANSFERS.has(action.type)) await run(action);
-  await runAll(middle.filter((a) => TRANSFERS.has(a.type)), deps.pool.size, run, aborted);
+  for (const action of middle) if (!TRANSFERS.has(action.type)) await runUnlessBlocked(action);
+  await runAll(
+    middle.filter((a) => TRANSFERS.has(a.type)),
+    deps.pool.size,
+    runUnlessBlocked,
+    aborted,
+  );
   await ownership.flush();
   try {
     await ownership.flushDirs();
@@ -352,9 +362,9 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<Acti
     return results;
   }
   for (const group of byDepth(phase(3), true)) {
-    await runAll(group, deps.pool.size, run, aborted);
+    await runAll(group, deps.pool.size, runUnlessBlocked, aborted);
   }
-  await runAll(phase(4), deps.pool.size, run, aborted);
+  await runAll(phase(4), deps.pool.size, runUnlessBlocked, aborted);
   await ownership.flush();
   return results;
 }

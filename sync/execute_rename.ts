@@ -16,19 +16,22 @@ import {
   type ExecuteDeps,
   localAbs,
   meaningOf,
+  mkdirRemoteAt,
   onRemote,
+  type OwnershipBatcher,
   remoteAbs,
 } from "./execute_ops.ts";
+import { copyLocalTree, copyRemoteTree } from "./execute_rename_tree.ts";
 import { need } from "./execute_rows.ts";
 import { uploadFile } from "./execute_upload.ts";
 import { downloadTempName, uploadTempName } from "./exclude.ts";
 import { localChangedSince, makeLocalDirs, removeQuietly } from "./local_fs.ts";
 import { proveVersion, statRemoteNow } from "./remote_proof.ts";
-import { moveToTrash } from "./trash.ts";
-import type { BaselineUpdate, RenameAction } from "./types.ts";
+import { isCrossDevice, moveToTrash } from "./trash.ts";
+import type { BaselineUpdate, Entry, RenameAction } from "./types.ts";
 
 /** The baseline updates of a rename: each moved row leaves its old path for its new one. */
-function movedRows(action: RenameAction): BaselineUpdate[] {
+export function movedRows(action: RenameAction): BaselineUpdate[] {
   return [
     ...action.rows.map(({ from }) => ({ path: from, row: null })),
     ...action.rows.map(({ row }) => ({ path: row.path, row })),
@@ -63,11 +66,16 @@ function isSourceItself(
 }
 
 /**
- * Renames a local file or directory. The destination may exist only as the source itself (a
- * case-only rename on a case-insensitive file system). Across file systems (EXDEV) a file is
- * copied beside its destination, renamed there, and the source goes to the trash.
+ * Renames a local file or directory, making the directories above its destination first. The
+ * destination may exist only as the source itself (a case-only rename on a case-insensitive file
+ * system). Across file systems (EXDEV) a file is copied beside its destination, renamed there,
+ * and the source goes to the trash; a directory is copied file by file (`execute_rename_tree.ts`).
  */
-export function renameLocal(deps: ExecuteDeps, action: RenameAction): BaselineUpdate[] {
+export function renameLocal(
+  deps: ExecuteDeps,
+  action: RenameAction,
+  ownership: OwnershipBatcher,
+): BaselineUpdate[] {
   const from = localAbs(deps, action.from);
   const to = localAbs(deps, action.path);
   checkLocalAncestors(deps, action.from);
@@ -85,11 +93,12 @@ export function renameLocal(deps: ExecuteDeps, action: RenameAction): BaselineUp
         "will decide",
     );
   }
-  makeLocalDirs(dirname(to));
+  ownership.addDirs(makeLocalDirs(dirname(to)));
   try {
     Deno.renameSync(from, to);
   } catch (error) {
-    if ((error as { code?: string }).code !== "EXDEV" || !source.isFile) throw error;
+    if (!isCrossDevice(error)) throw error;
+    if (source.isDirectory) return copyLocalTree(deps, action);
     copyLocal(deps, action, { from, to, mtime: source.mtime });
   }
   return movedRows(action);
@@ -115,16 +124,17 @@ function copyLocal(
   }
   moveToTrash(deps.stateDir, deps.identifier, action.from, deps.localRoot, {
     now: deps.now,
-    reason: "deleted on the remote",
+    reason: "renamed on the remote",
   });
 }
 
 /**
  * Renames a remote file or directory (RNFR/RNTO), the source proved to be the listed version
- * first. Where the destination name answers as taken, the rename goes through a temporary name
- * (a case-insensitive server shows the source itself under the new name), and back if the name
- * is really taken. A server that refuses the rename gets a copy of the local file (already at
- * the destination locally) and then loses the source, once both names are seen apart.
+ * first and the directories the destination needs made. Where the destination name answers as
+ * taken, the rename goes through a temporary name (a case-insensitive server shows the source
+ * itself under the new name), and back if the name is really taken. A server that refuses the
+ * rename gets a copy of the local file or tree (already at the destination locally) and then
+ * loses the source, once both names are seen apart (a file) or each file is proved unchanged.
  */
 export async function renameRemote(
   deps: ExecuteDeps,
@@ -135,6 +145,7 @@ export async function renameRemote(
   const from = remoteAbs(deps, action.from);
   const to = remoteAbs(deps, action.path);
   const listed = need(action.remote, action, "remote");
+  for (const parent of action.parents ?? []) await mkdirRemoteAt(deps, parent);
   const refused = await onRemote(deps, async (fs) => {
     if (listed.kind === "file") {
       const proof = proveVersion(listed, await statRemoteNow(fs, from, action.from));
@@ -154,14 +165,17 @@ export async function renameRemote(
       return false;
     } catch (error) {
       const meaning = meaningOf(error);
-      if (listed.kind === "file" && (meaning === "unsupported" || meaning === "refused")) {
-        return true;
-      }
+      if (meaning === "unsupported" || meaning === "refused") return true;
       throw error;
     }
   });
-  if (refused) await copyRemote(deps, action, countBytes);
-  return movedRows(action);
+  if (!refused) return movedRows(action);
+  if (listed.kind === "dir") return await copyRemoteTree(deps, action, countBytes);
+  const uploaded = await copyRemote(deps, action, countBytes);
+  // The copy is what the server now holds under the new name.
+  return movedRows(action).map((update) =>
+    update.row === null ? update : { ...update, row: { ...update.row, remote: uploaded } }
+  );
 }
 
 /** A -> T -> B, and T -> A again when B turns out to be taken. */
@@ -192,13 +206,18 @@ async function copyRemote(
   deps: ExecuteDeps,
   action: RenameAction,
   countBytes: (n: number) => void,
-): Promise<void> {
+): Promise<Entry> {
   const local = need(action.local, action, "local");
   deps.log.warn("The server refused to rename {from}: copying {path} there instead", {
     from: remoteAbs(deps, action.from),
     path: remoteAbs(deps, action.path),
   });
-  await uploadFile(deps, { local, to: action.path, overwrite: false, onBytes: countBytes });
+  const uploaded = await uploadFile(deps, {
+    local,
+    to: action.path,
+    overwrite: false,
+    onBytes: countBytes,
+  });
   const from = remoteAbs(deps, action.from);
   await onRemote(deps, async (fs) => {
     const parent = from.slice(0, from.lastIndexOf("/")) || "/";
@@ -206,4 +225,5 @@ async function copyRemote(
     if (!names.has(basename(from)) || !names.has(basename(remoteAbs(deps, action.path)))) return;
     await removeRemoteFile(fs, from, action.from, action.remote);
   });
+  return uploaded.remote;
 }

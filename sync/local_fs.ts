@@ -67,7 +67,7 @@ export function hasOwnership(options: OwnershipOptions): boolean {
     options.linuxChmod.length > 0;
 }
 
-/** The local entry of a path now (lstat), or undefined when absent. */
+/** The local entry of a path now (lstat, with its device and inode), or undefined when absent. */
 export function statLocal(absPath: string, relPath: string): Entry | undefined {
   let info: Deno.FileInfo;
   try {
@@ -77,7 +77,7 @@ export function statLocal(absPath: string, relPath: string): Entry | undefined {
     throw error;
   }
   const isDir = info.isDirectory;
-  return {
+  const entry: Entry = {
     path: relPath,
     kind: isDir ? "dir" : "file",
     size: isDir ? 0 : info.size,
@@ -85,6 +85,10 @@ export function statLocal(absPath: string, relPath: string): Entry | undefined {
     mtimePrecisionMs: 1,
     rawTime: info.isSymlink ? "symlink" : "",
   };
+  // The baseline keeps them: they tell a move from a new file on the next pass.
+  if (info.dev !== null) entry.dev = info.dev;
+  if (info.ino !== null) entry.ino = info.ino;
+  return entry;
 }
 
 /**

@@ -23,6 +23,7 @@ export { type GatedRecord, RepeatGate } from "./repeat_gate.ts";
 export { auditLine } from "./audit_log.ts";
 export { type ExecuteProgress } from "./execute.ts";
 export { planLine, resultLine } from "./action_text.ts";
+export { renameCounts } from "./pass_report.ts";
 export {
   baselinePath,
   type BaselineRoots,

@@ -1,7 +1,8 @@
 /**
  * One pass over one section: lock, walk both trees and the baseline directory by directory
- * (keeping only what the planner needs), plan, check safety, then (unless dry-run) execute,
- * recording each completed action in the baseline, and save the report.
+ * (keeping only what the planner needs), read the exact times a move on the server needs, plan,
+ * check safety, then (unless dry-run) execute, recording each completed action in the baseline,
+ * and save the report.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -11,8 +12,9 @@ import { compileExclude, resumableTempPath } from "./exclude.ts";
 import { checkLocalRoot } from "./local_lister.ts";
 import { remotePath } from "./remote_lister.ts";
 import { type LocalNames, probeLocalNames } from "./local_names.ts";
-import { walkSection } from "./pass_walk.ts";
-import type { WalkResult } from "./walk.ts";
+import { type SectionWalk, walkSection } from "./pass_walk.ts";
+import { readMoveTimes } from "./move_times.ts";
+import { settledAt } from "./remote_times.ts";
 import { removeQuietly } from "./local_fs.ts";
 import { plan as makePlan } from "./plan.ts";
 import { checkSafety } from "./safety.ts";
@@ -183,7 +185,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
     // Remote ones may belong to another client mid-upload: only those over a day old go.
     const localTemps: string[] = [];
     const remoteTemps: string[] = [];
-    let walked: WalkResult;
+    let walked: SectionWalk;
     let names: LocalNames;
     try {
       checkLocalRoot(section.localDir);
@@ -195,6 +197,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
         localTemps,
         remoteTemps,
         report,
+      });
+      // Exact times for the new remote files that could be moves (a LIST-only server).
+      await readMoveTimes(walked, options.pool, {
+        rootDir: section.remoteDir,
+        signal: options.signal,
       });
     } catch (error) {
       if (options.signal?.aborted) return finish("aborted", EMPTY_PLAN);
@@ -209,6 +216,11 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
       isExcluded: exclude,
       localChanges: walked.localChanges,
       remoteChanges: walked.remoteChanges,
+      // A moved server file is told by its time only once that time was seen settled.
+      remoteSettled: (path, before) => {
+        const seenMs = walked.remoteSeenMs.get(path);
+        return seenMs !== undefined && settledAt(seenMs, before.mtimeMs, walked.clock);
+      },
       // Names that Local_dir takes as one: never merged, never a deletion; renamed as renames.
       ...(names.caseInsensitive || names.normalization !== "none"
         ? { foldLocalName: names.fold }

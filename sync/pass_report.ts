@@ -35,6 +35,14 @@ export function emptyReport(
   };
 }
 
+/** The renames of a pass in words for its summary line (`1 renamed here, `), "" when none. */
+export function renameCounts(report: PassReport): string {
+  const here = report.renamedLocal ?? 0;
+  const there = report.renamedRemote ?? 0;
+  return (here > 0 ? `${here} renamed here, ` : "") +
+    (there > 0 ? `${there} renamed on the server, ` : "");
+}
+
 /** Adds `n` to an optional count. */
 function add(
   report: PassReport,

@@ -1,17 +1,23 @@
 /**
  * The walk of one pass (`walk.ts`) wired to the section: the local directory reader, the remote
  * lister with the server's clock and the rolling verification, the baseline, temporary leftovers,
- * refused names, and the remote refreshes written in batches as the walk goes (not in dry-run).
+ * refused names, and the remote refreshes and local inodes written in batches as the walk goes
+ * (not in dry-run).
  * @module
  */
 import type { ExcludeFn } from "./exclude.ts";
 import type { SectionConfig } from "../config/mod.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
-import type { BaselineSource, RemoteRefresh, SqliteBaselineStore } from "./baseline_store.ts";
+import type {
+  BaselineSource,
+  LocalIdentity,
+  RemoteRefresh,
+  SqliteBaselineStore,
+} from "./baseline_store.ts";
 import { readLocalDir } from "./local_lister.ts";
 import type { LocalNames } from "./local_names.ts";
 import { RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
-import { serverClockOf } from "./remote_times.ts";
+import { type ServerClock, serverClockOf } from "./remote_times.ts";
 import type { PassReport } from "./types.ts";
 import { type WalkResult, walkTrees } from "./walk.ts";
 
@@ -39,22 +45,33 @@ export interface SectionWalkContext {
   report: PassReport;
 }
 
+/** A section's walk, and the server's clock it was read with. */
+export interface SectionWalk extends WalkResult {
+  clock: ServerClock;
+}
+
 /** Walks a section's trees against its baseline. `store` is undefined in a dry run. */
 export async function walkSection(
   options: SectionWalkOptions,
   source: BaselineSource,
   store: SqliteBaselineStore | undefined,
   context: SectionWalkContext,
-): Promise<WalkResult> {
+): Promise<SectionWalk> {
   const { section, now, pool } = options;
   const view = await pool.use(
     (remote) => remote.learnServerTime(section.remoteDir),
     options.signal,
   );
+  const clock = serverClockOf(view);
   const refreshes: RemoteRefresh[] = [];
+  const identities: LocalIdentity[] = [];
   const flush = (): void => {
-    if (store !== undefined) store.refreshRemote(refreshes);
+    if (store !== undefined) {
+      store.refreshRemote(refreshes);
+      store.refreshLocalIdentity(identities);
+    }
     refreshes.length = 0;
+    identities.length = 0;
   };
   const refused = new Set<string>();
   const lister = new RemoteDirLister(pool, {
@@ -62,7 +79,7 @@ export async function walkSection(
     exclude: context.exclude,
     onWarning: context.onWarning,
     now,
-    clock: serverClockOf(view),
+    clock,
     verifyEveryMs: section.verifyEveryMs,
     onRefresh: (refresh) => {
       refreshes.push(refresh);
@@ -94,10 +111,14 @@ export async function walkSection(
       foldLocalName: context.names.fold,
       concurrency: pool.size,
       unknownLocal: refused,
+      onLocalIdentity: (identity) => {
+        identities.push(identity);
+        if (identities.length >= REFRESH_BATCH) flush();
+      },
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     context.report.refusedNames = refused.size;
-    return walked;
+    return { ...walked, clock };
   } finally {
     flush();
   }

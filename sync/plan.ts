@@ -1,8 +1,9 @@
 /**
  * The planner (pure): both listings, the baseline and each side's changes in, the actions of a
  * pass out. Implements the decision table of DESIGN.md §3: names folded by Local_dir first
- * (`plan_fold.ts`), then kind changes and clashes, then one decision per changed path, then
- * Direction (`plan_direction.ts`) and the directory rules and order (`plan_order.ts`).
+ * (`plan_fold.ts`), then moves carried as renames (`plan_moves.ts`), then kind changes and
+ * clashes, then one decision per changed path, then Direction (`plan_direction.ts`) and the
+ * directory rules and order (`plan_order.ts`).
  *
  * Sparse inputs: the listings and the baseline may hold only the directories, the changed paths
  * (with both entries and their row), the conflict-copy names and the names that fold together;
@@ -16,6 +17,8 @@ import { heldWhileGrowing } from "./growing_file.ts";
 import { isOurUpload } from "./in_flight.ts";
 import { applyDirection, type Direction, refuseBadRemoteNames } from "./plan_direction.ts";
 import { type FoldInput, foldNames } from "./plan_fold.ts";
+import { detectMoves } from "./plan_moves.ts";
+import type { RemoteSettled } from "./plan_move_pairs.ts";
 import { ancestors, cmp, compareActions, fixDirectories, type Skip } from "./plan_order.ts";
 import type {
   Action,
@@ -55,6 +58,12 @@ export interface PlanOptions {
    * normalisation on a normalising one (the probe of Local_dir tells). @default {identity}
    */
   foldLocalName?: (name: string) => string;
+  /**
+   * Whether a vanished remote file's exact time identifies it (observed after its second had
+   * ended, `settledAt`): only then is it recognised as moved by its size and time alone.
+   * @default {every file's does}
+   */
+  remoteSettled?: RemoteSettled;
 }
 
 /** A side's state for one path: absent (never synced, not there), unchanged, changed, deleted. */
@@ -123,6 +132,13 @@ export function plan(listings: Listings, baseline: Baseline, options: PlanOption
     skipped.push(...folded.skipped);
     warnings.push(...folded.warnings);
   }
+  const moved = detectMoves(input, {
+    direction,
+    isExcluded: options.isExcluded,
+    remoteSettled: options.remoteSettled,
+  });
+  input = moved;
+  actions.push(...moved.renames);
   const { local, remote, localChanges, remoteChanges } = input;
   const base = input.baseline;
   const listing: Record<Side, Listing> = { local, remote };

@@ -1,11 +1,12 @@
 /**
- * A property test of the planner: random trees on both sides (with a baseline or without),
- * executed by a faithful model of the executor, must converge within two passes, keep both
- * sides equal (Direction=both) and never lose a version that was created or changed since the
- * baseline.
+ * A property test of the planner: random trees on both sides (with a baseline or without, files
+ * edited, deleted, added and moved), executed by a faithful model of the executor, must converge
+ * within two passes, keep both sides equal (Direction=both) and never lose a version that was
+ * created or changed since the baseline.
  */
 import assert from "node:assert/strict";
 import { applyResults } from "./apply_results.ts";
+import { movedRows } from "./execute_rename.ts";
 import { isConflictName } from "./conflict_name.ts";
 import { type Direction, plan } from "./plan.ts";
 import type {
@@ -23,6 +24,8 @@ interface Node {
   kind: "file" | "dir";
   content: string;
   mtimeMs: number;
+  /** A local file's inode (a move keeps it). */
+  ino?: number;
 }
 type Tree = Map<string, Node>;
 
@@ -81,6 +84,7 @@ function entry(path: string, node: Node, side: Side): Entry {
     mtimeMs: Math.floor(node.mtimeMs / precision) * precision,
     mtimePrecisionMs: precision,
     rawTime: "",
+    ...(side === "local" && node.ino !== undefined ? { dev: 1, ino: node.ino } : {}),
   };
 }
 
@@ -139,8 +143,9 @@ function execute(actions: Action[], trees: Record<Side, Tree>, trash: string[]):
           tree.delete(action.path);
         }
         if (!parentsExist(tree, action.path)) fail(action, `no parent for ${action.path}`);
-        else if (tree.has(action.path)) fail(action, `${action.path} exists`);
+        else if (tree.get(action.path)?.kind === "file") fail(action, `${action.path} exists`);
         else {
+          // An existing directory is fine (a rename made it as a parent).
           tree.set(action.path, DIR);
           const update = rowOf(action.path);
           ok(action, update.row === null ? [] : [update]);
@@ -195,8 +200,30 @@ function execute(actions: Action[], trees: Record<Side, Tree>, trash: string[]):
         break;
       }
       case "renameLocal":
-      case "renameRemote":
-        fail(action, "no folding in this model");
+      case "renameRemote": {
+        const tree = action.type === "renameLocal" ? trees.local : trees.remote;
+        const node = tree.get(action.from);
+        if (node?.kind !== action.kind) fail(action, `no source at ${action.from}`);
+        else if (tree.has(action.path)) fail(action, `${action.path} exists`);
+        else {
+          // Locally every missing parent is made; on the server, those the plan names.
+          const made = action.type === "renameLocal" ? ancestors(action.path) : action.parents;
+          for (const a of made ?? []) if (!tree.has(a)) tree.set(a, DIR);
+          if (!parentsExist(tree, action.path)) {
+            fail(action, `no parent for ${action.path}`);
+            break;
+          }
+          for (const [path, moved] of [...tree]) {
+            if (path !== action.from && !path.startsWith(`${action.from}/`)) continue;
+            tree.delete(path);
+            tree.set(action.path + path.slice(action.from.length), moved);
+          }
+          ok(action, movedRows(action));
+        }
+        break;
+      }
+      case "recordMove":
+        ok(action, movedRows(action));
         break;
     }
   };
@@ -216,15 +243,27 @@ Deno.test("plan() converges in two passes and loses no changed version (random t
   const newFile = (): Node => {
     counter++;
     const pad = "x".repeat(Math.floor(next() * 3));
-    return { kind: "file", content: `v${counter}${pad}`, mtimeMs: T0 + counter * 10_000 };
+    return {
+      kind: "file",
+      content: `v${counter}${pad}`,
+      mtimeMs: T0 + counter * 10_000,
+      ino: counter,
+    };
   };
   const mutate = (tree: Tree): Tree => {
     const files = new Map<string, Node>();
+    const moved: Node[] = [];
     for (const [path, node] of tree) {
       if (node.kind !== "file") continue;
       const r = next();
-      if (r < 0.5) files.set(path, node);
+      if (r < 0.45) files.set(path, node);
+      else if (r < 0.55) moved.push(node);
       else if (r < 0.75) files.set(path, newFile());
+    }
+    // Moves: the same file (inode, size, time) under another name.
+    for (const node of moved) {
+      const to = POOL[Math.floor(next() * POOL.length)]!;
+      if (![...files.keys()].some((file) => clashes(file, to))) files.set(to, node);
     }
     for (const path of POOL) {
       if (next() < 0.2 && ![...files.keys()].some((file) => clashes(file, path))) {

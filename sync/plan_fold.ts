@@ -12,29 +12,13 @@
  * so that the decision table then sees one path.
  * @module
  */
-import { entryChanged } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { cmp, depth, type Skip } from "./plan_order.ts";
-import type {
-  Baseline,
-  BaselineRow,
-  Change,
-  Changes,
-  Entry,
-  Listing,
-  MovedRow,
-  RenameAction,
-  Side,
-} from "./types.ts";
+import { type PlanInput, Rekeying, type Where } from "./plan_rekey.ts";
+import type { BaselineRow, Entry, RenameAction } from "./types.ts";
 
 /** The inputs of the decision table. */
-export interface FoldInput {
-  local: Listing;
-  remote: Listing;
-  baseline: Baseline;
-  localChanges: Changes;
-  remoteChanges: Changes;
-}
+export type FoldInput = PlanInput;
 
 /** The inputs re-keyed, and what folding decided. */
 export interface FoldOutcome extends FoldInput {
@@ -48,29 +32,6 @@ export interface FoldOptions {
   /** How Local_dir folds one name. */
   fold: (name: string) => string;
   isExcluded?: ExcludeFn | undefined;
-}
-
-type Where = "local" | "remote" | "baseline";
-
-/** The change of one side at one path (the diff's rules, for the paths folding moved). */
-function changeAt(
-  entry: Entry | undefined,
-  row: BaselineRow | undefined,
-  side: Side,
-  isExcluded: ExcludeFn | undefined,
-): Change | undefined {
-  if (entry === undefined) {
-    if (row === undefined || isExcluded?.(row.path, row[side].kind)) return undefined;
-    return { kind: "deleted", before: row[side] };
-  }
-  if (row === undefined) return { kind: "created", after: entry };
-  return entryChanged(row[side], entry)
-    ? { kind: "modified", before: row[side], after: entry }
-    : undefined;
-}
-
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}/`);
 }
 
 function lastName(path: string): string {
@@ -104,67 +65,36 @@ export function foldNames(input: FoldInput, options: FoldOptions): FoldOutcome {
   }
   if (colliding.size === 0) return { ...input, renames: [], warnings: [], skipped: [] };
 
-  const state: Record<Where, Map<string, Entry | BaselineRow>> = {
-    local: new Map(maps.local),
-    remote: new Map(maps.remote),
-    baseline: new Map(maps.baseline),
-  };
+  const state = new Rekeying(input, options.isExcluded);
   // Per colliding folded path, the names each map holds for it now.
   const names = new Map<string, Record<Where, Set<string>>>();
   for (const key of colliding) {
     names.set(key, { local: new Set(), remote: new Set(), baseline: new Set() });
   }
   for (const where of ["local", "remote", "baseline"] as const) {
-    for (const path of state[where].keys()) names.get(foldPath(path))?.[where].add(path);
+    for (const path of state.map(where).keys()) names.get(foldPath(path))?.[where].add(path);
   }
   const renames: RenameAction[] = [];
   const warnings: string[] = [];
   const skipped: Skip[] = [];
-  const touched = new Set<string>();
 
-  /** The keys at or under `root` in one map (a file has none under it). */
-  const treeOf = (where: Where, root: string): string[] => {
-    const value = state[where].get(root);
-    const kind = value === undefined ? undefined : value.kind;
-    if (kind === "file") return [root];
-    return [...state[where].keys()].filter((path) => within(path, root));
-  };
-  /** Moves a tree from `from` to `to` in one map; returns the baseline rows moved. */
-  const move = (where: Where, from: string, to: string): MovedRow[] => {
-    const map = state[where];
-    const moved: MovedRow[] = [];
-    for (const path of treeOf(where, from)) {
-      const value = map.get(path)!;
-      const next = to + path.slice(from.length);
-      map.delete(path);
-      touched.add(path).add(next);
-      const set = names.get(foldPath(path))?.[where];
-      set?.delete(path);
-      set?.add(next);
-      if (where === "baseline") {
-        const row = value as BaselineRow;
-        const rekeyed: BaselineRow = {
-          path: next,
-          kind: row.kind,
-          local: { ...row.local, path: next },
-          remote: { ...row.remote, path: next },
-        };
-        map.set(next, rekeyed);
-        moved.push({ from: path, row: rekeyed });
-      } else {
-        map.set(next, { ...(value as Entry), path: next });
-      }
-    }
-    return moved;
-  };
+  /**
+   * Moves a tree from `from` to `to` in one map; returns the baseline rows moved. Excluded rows
+   * stay (the walk never reads those under a directory, so a plan must not depend on them).
+   */
+  const move = (where: Where, from: string, to: string) =>
+    state.move(where, from, to, {
+      skip: options.isExcluded,
+      onMoved: (path, next) => {
+        const set = names.get(foldPath(path))?.[where];
+        set?.delete(path);
+        set?.add(next);
+      },
+    });
   /** Takes a tree out of the plan on some sides: it is neither synced nor deleted there. */
   const leaveAlone = (wheres: Where[], root: string, reason: string): void => {
     for (const where of wheres) {
-      for (const path of treeOf(where, root)) {
-        state[where].delete(path);
-        names.get(foldPath(path))?.[where].delete(path);
-        touched.add(path);
-      }
+      state.drop(where, root, (path) => names.get(foldPath(path))?.[where].delete(path));
     }
     skipped.push({ path: root, reason });
   };
@@ -201,8 +131,8 @@ export function foldNames(input: FoldInput, options: FoldOptions): FoldOutcome {
     }
     const r = remote[0];
     if (l === undefined || r === undefined || l === r) continue;
-    const localEntry = state.local.get(l) as Entry;
-    const remoteEntry = state.remote.get(r) as Entry;
+    const localEntry = state.local.get(l)!;
+    const remoteEntry = state.remote.get(r)!;
     if (base.includes(r) && !base.includes(l)) {
       // Renamed locally: the server follows.
       const rows = move("baseline", r, l);
@@ -239,29 +169,6 @@ export function foldNames(input: FoldInput, options: FoldOptions): FoldOutcome {
     }
   }
 
-  const localChanges = new Map(input.localChanges);
-  const remoteChanges = new Map(input.remoteChanges);
-  const baseline = state.baseline as Map<string, BaselineRow>;
-  for (const path of touched) {
-    for (const [side, changes] of [["local", localChanges], ["remote", remoteChanges]] as const) {
-      const change = changeAt(
-        state[side].get(path) as Entry | undefined,
-        baseline.get(path),
-        side,
-        options.isExcluded,
-      );
-      if (change === undefined) changes.delete(path);
-      else changes.set(path, change);
-    }
-  }
-  return {
-    local: state.local as Map<string, Entry>,
-    remote: state.remote as Map<string, Entry>,
-    baseline,
-    localChanges,
-    remoteChanges,
-    renames,
-    warnings,
-    skipped,
-  };
+  state.refresh();
+  return { ...state.input(), renames, warnings, skipped };
 }

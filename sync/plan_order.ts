@@ -5,7 +5,7 @@
  * then what replaces a deleted directory).
  * @module
  */
-import type { Action, Entry, Listing, Side } from "./types.ts";
+import type { Action, Entry, Listing, RenameAction, Side } from "./types.ts";
 
 /** A path left alone by the plan, and why. */
 export interface Skip {
@@ -77,14 +77,15 @@ export function writtenSide(action: Action): Side | "both" | "none" {
 }
 
 /**
- * When an action runs: 0 renames (shallow first), 1 directories made (shallow first), 2
- * transfers and baseline-only actions, 3 deletions (deepest first), 4 transfers that replace a
- * directory deleted in phase 3.
+ * When an action runs: 0 renames (in the order they were planned, see {@linkcode renameWaves}), 1
+ * directories made (shallow first), 2 transfers and baseline-only actions, 3 deletions (deepest
+ * first), 4 transfers that replace a directory deleted in phase 3.
  */
 export function phaseOf(action: Action): number {
   switch (action.type) {
     case "renameLocal":
     case "renameRemote":
+    case "recordMove":
       return 0;
     case "mkdirLocal":
     case "mkdirRemote":
@@ -100,11 +101,15 @@ export function phaseOf(action: Action): number {
   }
 }
 
-/** The order of execution (see {@linkcode phaseOf}); paths in code-point order within a phase. */
+/**
+ * The order of execution (see {@linkcode phaseOf}); renames keep the order they were planned in
+ * (a stable sort), other paths are in code-point order within a phase.
+ */
 export function compareActions(a: Action, b: Action): number {
   const phase = phaseOf(a) - phaseOf(b);
   if (phase !== 0) return phase;
-  if (phaseOf(a) <= 1) return depth(a.path) - depth(b.path) || cmp(a.path, b.path);
+  if (phaseOf(a) === 0) return 0;
+  if (phaseOf(a) === 1) return depth(a.path) - depth(b.path) || cmp(a.path, b.path);
   if (phaseOf(a) === 3) return depth(b.path) - depth(a.path) || cmp(a.path, b.path);
   return cmp(a.path, b.path);
 }
@@ -182,4 +187,46 @@ export function fixDirectories(
     if (action.type === "deleteLocal" && made.remote.has(action.path)) return false;
     return true;
   });
+}
+
+/** A path and its proper ancestors. */
+function selfAndAncestors(path: string): string[] {
+  return [...ancestors(path), path];
+}
+
+/**
+ * The renames of a plan (in the order they were planned) in waves that run one after the other,
+ * the renames of one wave at once. The planner decides each rename as if those planned before it
+ * were done: a rename whose source or destination is at, above or under another's source or
+ * destination runs after it; renames of unrelated trees share a wave.
+ */
+export function renameWaves(renames: readonly RenameAction[]): RenameAction[][] {
+  // Per path: the renames planned so far with it as source or destination (exact), and those
+  // with a source or destination under or at it.
+  const at = new Map<string, number[]>();
+  const under = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, key: string, i: number): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [i]);
+    else list.push(i);
+  };
+  const waves: RenameAction[][] = [];
+  const waveOf: number[] = [];
+  renames.forEach((rename, i) => {
+    let wave = 0;
+    const after = (j: number): void => {
+      wave = Math.max(wave, waveOf[j]! + 1);
+    };
+    for (const path of new Set([rename.from, rename.path])) {
+      for (const a of selfAndAncestors(path)) for (const j of at.get(a) ?? []) after(j);
+      for (const j of under.get(path) ?? []) after(j);
+    }
+    for (const path of new Set([rename.from, rename.path])) {
+      add(at, path, i);
+      for (const a of selfAndAncestors(path)) add(under, a, i);
+    }
+    waveOf.push(wave);
+    (waves[wave] ??= []).push(rename);
+  });
+  return waves;
 }

@@ -11,11 +11,14 @@ import { isTemporaryName } from "./exclude.ts";
 import { checkRemoteName } from "./names.ts";
 import type { RemoteRefresh, StoredRow } from "./baseline_store.ts";
 import {
+  type BaseTimes,
   decideTime,
   type ServerClock,
+  settledAt,
   UNMEASURED_SKEW_MARGIN_MS,
   withExactTime,
 } from "./remote_times.ts";
+import { entryChanged } from "./diff.ts";
 import type { Entry } from "./types.ts";
 
 const DAY_MS = 86_400_000;
@@ -57,6 +60,7 @@ function entryFrom(path: string, listed: RemoteEntry): Entry {
     mtimeMs: listed.mtimeMs ?? 0,
     mtimePrecisionMs: listed.mtimeMs === undefined ? DAY_MS : listed.mtimePrecisionMs,
     rawTime: listed.rawTime,
+    ...(listed.unique === undefined ? {} : { unique: listed.unique }),
   };
 }
 
@@ -185,7 +189,9 @@ export class RemoteDirLister {
       } else if (decision === "verify") {
         out.push(base!.entry); // no MDTM on this server: nothing more can be learned
       } else {
-        out.push(entryFrom(path, listed));
+        const entry = entryFrom(path, listed);
+        out.push(entry);
+        if (base !== undefined) this.#refreshIfMoveEvidence(base, entry, listed.rawTime);
       }
     }
     const batches: (typeof asked)[] = [];
@@ -193,6 +199,22 @@ export class RemoteDirLister {
     const resolved = await Promise.all(batches.map((batch) => this.#mdtm(batch, rows)));
     for (const entries of resolved) out.push(...entries);
     return out;
+  }
+
+  /**
+   * An unchanged file listed at its exact time (MLSD) whose row was observed within its own
+   * second (plus the clock's margin), or lacks the `unique` fact the listing gives: the row is
+   * refreshed, so that a later move of the file is recognised (`settledAt`, `plan_move_pairs.ts`).
+   */
+  #refreshIfMoveEvidence(base: BaseTimes, entry: Entry, rawTime: string): void {
+    if (entry.mtimePrecisionMs > 1000 || entryChanged(base.entry, entry)) return;
+    const unique = base.entry.unique === undefined ? entry.unique : undefined;
+    if (unique === undefined && settledAt(base.seenMs, entry.mtimeMs, this.#options.clock)) return;
+    this.#options.onRefresh?.({
+      path: entry.path,
+      rawTime,
+      ...(unique === undefined ? {} : { unique }),
+    });
   }
 
   /** Reads the exact times of a batch on one connection and resolves each file's entry. */

@@ -121,6 +121,16 @@ export function decideTime(
   return "mdtm";
 }
 
+/**
+ * Whether a remote file with exact time `mtimeMs` was observed at `seenMs` (our clock) after its
+ * second had ended by the server's clock, with the clock's margin: only then can no other file
+ * that appeared after that observation carry the same second without being backdated. A move on
+ * the server is recognised by its time alone only for such a file (`plan_move_pairs.ts`).
+ */
+export function settledAt(seenMs: number, mtimeMs: number, clock: ServerClock): boolean {
+  return seenMs + clock.skewMs >= Math.floor(mtimeMs / 1000) * 1000 + 1000 + clock.marginMs;
+}
+
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -174,6 +184,7 @@ export function withExactTime(
     mtimeMs: exactMs,
     mtimePrecisionMs: 1000,
     rawTime: listed.rawTime,
+    ...(listed.unique === undefined ? {} : { unique: listed.unique }),
   };
   if (base !== undefined && base.kind === "file" && !entryChanged(base, entry)) {
     return { kind: "unchanged", entry: base, exactMtimeMs: exactMs };

@@ -23,7 +23,9 @@ export type TrashReason =
   | "deleted on the remote"
   | "overwritten by a download"
   /** `ftp-clone trash restore --replace` put an older version in its place. */
-  | "replaced by a restore";
+  | "replaced by a restore"
+  /** Renamed on the server, and copied here under the new name (another file system). */
+  | "renamed on the remote";
 
 /** One line of the trash index. */
 export interface TrashRecord {

@@ -98,14 +98,22 @@ export type DownloadAction = ActionBase & {
   afterDeletions?: true;
 };
 
-/** A rename on one side, A (`from`) -> B (`path`), with the same safety rules as a transfer. */
+/**
+ * A rename on one side, A (`from`) -> B (`path`), with the same safety rules as a transfer; or
+ * (`recordMove`) a move made on both sides to the same name, of which only the baseline follows.
+ */
 export type RenameAction = ActionBase & {
-  type: "renameLocal" | "renameRemote";
+  type: "renameLocal" | "renameRemote" | "recordMove";
   /** The source path on the renamed side (its entry there is `local` or `remote`). */
   from: string;
   kind: "file" | "dir";
   /** Baseline rows moved to their new paths once the rename is done (the entry's, a tree's). */
   rows: MovedRow[];
+  /**
+   * Directories above `path` that the renamed side lacks when planned, shallowest first: made
+   * just before the rename (a move into a new directory).
+   */
+  parents?: string[];
 };
 
 /** One step of a plan. */

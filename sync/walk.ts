@@ -11,7 +11,7 @@ import { isConflictName } from "./conflict_name.ts";
 import { entryChanged } from "./diff.ts";
 import type { ExcludeFn } from "./exclude.ts";
 import { parentOf } from "./baseline_schema.ts";
-import type { BaselineSource, StoredRow } from "./baseline_source.ts";
+import type { BaselineSource, LocalIdentity, StoredRow } from "./baseline_source.ts";
 import type { BaselineRow, Change, Entry, Side } from "./types.ts";
 
 /** How the walk reads each side, one directory at a time ("" is the root). */
@@ -37,6 +37,11 @@ export interface WalkOptions {
   concurrency: number;
   /** Refused local paths (bad names) are unknown too: their baseline rows are never deletions. */
   unknownLocal?: ReadonlySet<string>;
+  /**
+   * Told about each unchanged local entry whose row lacks its device and inode (or, for a file,
+   * holds others), so that the baseline can keep them: they tell a later move.
+   */
+  onLocalIdentity?: (identity: LocalIdentity) => void;
   signal?: AbortSignal;
 }
 
@@ -59,6 +64,8 @@ export interface WalkResult {
   baseline: Map<string, BaselineRow>;
   localChanges: Map<string, Change>;
   remoteChanges: Map<string, Change>;
+  /** When each kept row's remote half was last observed (ms, our clock): tells moves. */
+  remoteSeenMs: Map<string, number>;
   /** Remote directories that could not be listed: nothing at or under them was kept. */
   unknown: string[];
   /** Whether each root listed no entry at all (the MaxDelete guard). */
@@ -92,6 +99,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     baseline: new Map(),
     localChanges: new Map(),
     remoteChanges: new Map(),
+    remoteSeenMs: new Map(),
     unknown: [],
     localEmpty: true,
     remoteEmpty: true,
@@ -115,7 +123,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     remoteEntries: readonly Entry[],
     rows: ReadonlyMap<string, StoredRow>,
   ): DirTask[] => {
-    const byPath = new Map<string, { l?: Entry; r?: Entry; row?: BaselineRow }>();
+    const byPath = new Map<string, { l?: Entry; r?: Entry; row?: StoredRow }>();
     const slot = (path: string) => {
       let s = byPath.get(path);
       if (s === undefined) byPath.set(path, s = {});
@@ -123,7 +131,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
     };
     for (const e of localEntries) slot(e.path).l = e;
     for (const e of remoteEntries) slot(e.path).r = e;
-    for (const [path, stored] of rows) slot(path).row = stored.row;
+    for (const [path, stored] of rows) slot(path).row = stored;
     for (const path of baselineDirs.get(dir) ?? []) slot(path);
     // (d) Names that fold alike in this directory, on either side.
     let collides: Set<string> | undefined;
@@ -142,16 +150,23 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
       }
     }
     const next: DirTask[] = [];
-    for (const [path, { l, r, row }] of byPath) {
+    for (const [path, { l, r, row: stored }] of byPath) {
+      const row = stored?.row;
       const lc = sideChange("local", path, l, row, isExcluded);
       const rc = sideChange("remote", path, r, row, isExcluded);
+      if (lc === undefined && l !== undefined && row !== undefined && identityToKeep(l, row)) {
+        options.onLocalIdentity?.({ path, dev: l.dev!, ino: l.ino! });
+      }
       const isDir = l?.kind === "dir" || r?.kind === "dir" || row?.kind === "dir";
       const keep = lc !== undefined || rc !== undefined || isDir || isConflictName(path) ||
         (collides?.has(path) ?? false);
       if (keep) {
         if (l !== undefined) result.local.set(path, l);
         if (r !== undefined) result.remote.set(path, r);
-        if (row !== undefined) result.baseline.set(path, row);
+        if (stored !== undefined) {
+          result.baseline.set(path, stored.row);
+          result.remoteSeenMs.set(path, stored.seenMs);
+        }
         if (lc !== undefined) result.localChanges.set(path, lc);
         if (rc !== undefined) result.remoteChanges.set(path, rc);
       }
@@ -243,6 +258,7 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
         result.baseline,
         result.localChanges,
         result.remoteChanges,
+        result.remoteSeenMs,
       ]
     ) {
       for (const path of [...map.keys()]) if (isUnder(path, unknown)) map.delete(path);
@@ -250,6 +266,17 @@ export async function walkTrees(sides: WalkSides, options: WalkOptions): Promise
   }
   result.unknown = [...unknown].sort();
   return result;
+}
+
+/**
+ * Whether an unchanged local entry's device and inode should be stored in its row: the row has
+ * none, or (a file) others. A directory's row keeps its old ones: a directory moved away and
+ * another made under its name is told by them (`plan_move_pairs.ts`).
+ */
+function identityToKeep(entry: Entry, row: BaselineRow): boolean {
+  if (entry.dev === undefined || entry.ino === undefined) return false;
+  if (row.local.dev === undefined || row.local.ino === undefined) return true;
+  return entry.kind === "file" && (row.local.dev !== entry.dev || row.local.ino !== entry.ino);
 }
 
 /** How one side of a path changed since its baseline row (as `diffSide`), or undefined. */

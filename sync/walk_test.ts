@@ -35,15 +35,36 @@ const NAMES = [
   "c.conflict-20261125T100000-remote.txt",
 ];
 
+/** Inode numbers handed out so far: each new local file or directory gets its own. */
+let inodes = 0;
+
 function file(path: string, size: number, mtimeMs = T0): Entry {
-  return { path, kind: "file", size, mtimeMs, mtimePrecisionMs: 1, rawTime: "" };
+  return {
+    path,
+    kind: "file",
+    size,
+    mtimeMs,
+    mtimePrecisionMs: 1,
+    rawTime: "",
+    dev: 1,
+    ino: ++inodes,
+  };
 }
 
 function dir(path: string): Entry {
-  return { path, kind: "dir", size: 0, mtimeMs: T0, mtimePrecisionMs: 1, rawTime: "" };
+  return {
+    path,
+    kind: "dir",
+    size: 0,
+    mtimeMs: T0,
+    mtimePrecisionMs: 1,
+    rawTime: "",
+    dev: 1,
+    ino: ++inodes,
+  };
 }
 
-/** A random tree of at most three levels. */
+/** A random tree of at most three levels (a few distinct times, so that moves can pair). */
 function randomTree(rand: () => number, prefix = "", depth = 0, out = new Map<string, Entry>()) {
   for (const name of NAMES) {
     if (rand() > 0.35) continue;
@@ -52,28 +73,49 @@ function randomTree(rand: () => number, prefix = "", depth = 0, out = new Map<st
       out.set(path, dir(path));
       randomTree(rand, path, depth + 1, out);
     } else {
-      out.set(path, file(path, 1 + Math.floor(rand() * 3)));
+      out.set(path, file(path, 1 + Math.floor(rand() * 3), T0 + Math.floor(rand() * 4) * 1000));
     }
   }
   return out;
 }
 
-/** One side after random changes to the base tree: edits, deletions, kind flips, additions. */
+/** `tree` with `from` (and what is under it) moved to `to`, entries (inodes) kept. */
+function moveIn(tree: Map<string, Entry>, base: Map<string, Entry>, from: string, to: string) {
+  for (const [p, e] of base) {
+    if (p === from || p.startsWith(`${from}/`)) {
+      const next = to + p.slice(from.length);
+      tree.set(next, { ...e, path: next });
+    }
+  }
+}
+
+/**
+ * One side after random changes to the base tree: edits (in place or through a new inode),
+ * deletions, kind flips, moves (with a new file at the old name or not), additions.
+ */
 function mutate(base: Map<string, Entry>, rand: () => number): Map<string, Entry> {
   const out = new Map<string, Entry>();
   const dropped: string[] = [];
+  const moved: string[] = [];
   const gone = (path: string) => dropped.some((d) => path.startsWith(`${d}/`));
   for (const [path, entry] of [...base].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (gone(path)) continue;
     const r = rand();
-    if (r < 0.6) {
+    if (r < 0.52) {
       out.set(path, entry);
+    } else if (r < 0.6) {
+      dropped.push(path);
+      moved.push(path);
+      if (rand() < 0.25) out.set(path, file(path, 7));
     } else if (r < 0.72) {
+      const edited = file(
+        path,
+        entry.size + 1 + Math.floor(rand() * 2),
+        T0 + Math.floor(rand() * 3) * 7_000,
+      );
       out.set(
         path,
-        entry.kind === "file"
-          ? file(path, entry.size + 1 + Math.floor(rand() * 2), T0 + Math.floor(rand() * 3) * 7_000)
-          : entry,
+        entry.kind === "file" ? (rand() < 0.5 ? { ...edited, ino: entry.ino! } : edited) : entry,
       );
     } else if (r < 0.86) {
       dropped.push(path);
@@ -85,14 +127,19 @@ function mutate(base: Map<string, Entry>, rand: () => number): Map<string, Entry
       if (entry.kind === "dir") { for (const [p, e] of randomTree(rand, path, 2)) out.set(p, e); }
     }
   }
+  const free = (p: string): boolean =>
+    !out.has(p) && [...out.keys()].every((k) => !k.startsWith(`${p}/`)) &&
+    (parentOf(p) === "" || out.get(parentOf(p))?.kind === "dir");
+  for (const from of moved) {
+    // To a name of the root or of a directory still there, sometimes the same on both sides.
+    const dirs = ["", ...[...out.values()].filter((e) => e.kind === "dir").map((e) => e.path)];
+    const parent = dirs[Math.floor(rand() * dirs.length)]!;
+    const name = NAMES[Math.floor(rand() * NAMES.length)]! + (rand() < 0.5 ? ".moved" : "");
+    const to = rand() < 0.4 ? `${from}.moved` : parent === "" ? name : `${parent}/${name}`;
+    if (free(to) && !to.startsWith(`${from}/`)) moveIn(out, base, from, to);
+  }
   for (const [p, e] of randomTree(rand)) {
-    if (
-      rand() < 0.3 && !out.has(p) && !gone(p) &&
-      [...out.keys()].every((k) => !k.startsWith(`${p}/`))
-    ) {
-      const parent = parentOf(p);
-      if (parent === "" || out.get(parent)?.kind === "dir") out.set(p, e);
-    }
+    if (rand() < 0.3 && !gone(p) && free(p)) out.set(p, e);
   }
   return out;
 }
@@ -236,4 +283,42 @@ Deno.test("walkTrees() leaves an unlistable remote directory unknown: nothing un
     remoteChanges: walked.remoteChanges,
   });
   assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ["download v.txt"]);
+});
+
+Deno.test("walkTrees() tells the inodes an unchanged local entry's row should keep", async () => {
+  const at = (entry: Entry, ino: number | undefined): Entry => {
+    const { dev: _dev, ino: _ino, ...rest } = entry;
+    return ino === undefined ? rest : { ...rest, dev: 1, ino };
+  };
+  const rows = [
+    at(dir("d"), 1), // a directory keeps its row's inode (a new one under an old name)
+    at(file("d/a", 1), undefined), // a row from before inodes were kept
+    at(file("b", 1), 5), // replaced by a copy of the same size and time
+    at(dir("e"), undefined),
+    at(file("c", 1), undefined), // changed: its row is rewritten by its transfer
+  ];
+  const local = new Map<string, Entry>([
+    ["d", at(dir("d"), 2)],
+    ["d/a", at(file("d/a", 1), 3)],
+    ["b", at(file("b", 1), 6)],
+    ["e", at(dir("e"), 7)],
+    ["c", at(file("c", 2), 8)],
+  ]);
+  const baseline = new Map<string, BaselineRow>();
+  for (const e of rows) baseline.set(e.path, { path: e.path, kind: e.kind, local: e, remote: e });
+  const told: string[] = [];
+  await walkTrees({
+    local: (d) => childrenOf(local, d),
+    remote: (d) => Promise.resolve(childrenOf(new Map(rows.map((e) => [e.path, e])), d)),
+    baseline: new MemoryBaselineSource({
+      baseline,
+      remoteSeenMs: new Map(),
+      remoteVerifiedMs: new Map(),
+    }),
+  }, {
+    isExcluded: () => false,
+    concurrency: 1,
+    onLocalIdentity: ({ path, ino }) => told.push(`${path}:${ino}`),
+  });
+  assert.deepEqual(told.sort(), ["b:6", "d/a:3", "e:7"]);
 });

@@ -164,6 +164,7 @@ export class MemoryRemoteFs implements RemoteFs {
           mtimeMs: time.mtimeMs,
           mtimePrecisionMs: time.precisionMs,
           rawTime: time.rawTime,
+          ...(this.#tree.uniqueFacts ? { unique: this.#tree.uniqueOf(child) } : {}),
         });
       }
       return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

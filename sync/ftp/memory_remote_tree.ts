@@ -71,9 +71,13 @@ export interface MemoryRemoteTreeOptions {
   maxConnections?: number;
   /** The server's clock, ms since the epoch: new files get it as mtime. @default {Date.now} */
   now?: () => number;
+  /** Listings carry MLSD's `unique` fact (one per node: a rename keeps it). @default {false} */
+  uniqueFacts?: boolean;
 }
 
 const SIX_MONTHS_MS = 182 * 86_400_000;
+/** The `unique` facts given so far (all trees: a fact never repeats). */
+let uniqueCount = 0;
 const DAY_MS = 86_400_000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -102,12 +106,16 @@ export class MemoryTreeStore {
   readonly counts: Record<RemoteOp, number>;
   /** Bytes received by uploads and sent by downloads. */
   bytes = { uploaded: 0, downloaded: 0 };
+  /** Whether listings carry `unique` facts. */
+  readonly uniqueFacts: boolean;
   #failures: InjectedFailure[] = [];
+  #unique = new WeakMap<MemoryNode, string>();
 
   constructor(options: MemoryRemoteTreeOptions) {
     this.precisionMs = options.precisionMs;
     this.renameOverwrite = options.renameOverwrite ?? true;
     this.now = options.now ?? Date.now;
+    this.uniqueFacts = options.uniqueFacts ?? false;
     this.capabilities = {
       mlsd: options.mlsd ?? options.precisionMs === 1000,
       mfmt: options.mfmt ?? true,
@@ -163,6 +171,16 @@ export class MemoryTreeStore {
     else this.#failures[index] = { ...failure, times };
     if (failure.afterBytes === undefined) throw failure.error;
     return failure;
+  }
+
+  /** A node's `unique` fact: given once per node, so a rename keeps it and a new file has its own. */
+  uniqueOf(node: MemoryNode): string {
+    let id = this.#unique.get(node);
+    if (id === undefined) {
+      id = `m${++uniqueCount}`;
+      this.#unique.set(node, id);
+    }
+    return id;
   }
 
   /** The node at an absolute path, or undefined. */

@@ -63,9 +63,9 @@ Deno.test({
         const r = await runCli(["--config", ini, "sync", "--dry-run"]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^ok: \[FTP1\] dry run: 4 actions planned, nothing changed$/m);
-        assert.match(r.stdout, /^ {2}upload from local\.txt: /m);
-        assert.match(r.stdout, /^ {2}download from server\.txt: /m);
-        assert.match(r.stdout, /^ {2}download old\/été\.txt: /m);
+        assert.match(r.stdout, /^ {2}upload "from local\.txt": /m);
+        assert.match(r.stdout, /^ {2}download "from server\.txt": /m);
+        assert.match(r.stdout, /^ {2}download "old\/été\.txt": /m);
         assert.equal(await Deno.readTextFile(ini), before.ini);
         assert.deepEqual(await snapshot(local), before.local);
         assert.deepEqual(await snapshot(`${server.root}/remote`), before.remote);

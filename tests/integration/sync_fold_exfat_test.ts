@@ -137,6 +137,32 @@ Deno.test({
         assert.equal(s.tree.counts.upload + s.tree.counts.remove, 0);
         assert.deepEqual((await s.pass()).actions, []);
       });
+
+      await t.step("a directory moved to another name: one rename on the server", async () => {
+        // FUSE exFAT numbers inodes per name, yet a renamed entry keeps its number: a move.
+        const s = section();
+        Deno.mkdirSync(`${s.local}/2025`);
+        Deno.writeTextFileSync(`${s.local}/2025/a.jpg`, "a");
+        Deno.writeTextFileSync(`${s.local}/2025/b.jpg`, "b");
+        await s.pass();
+        Deno.mkdirSync(`${s.local}/archive`);
+        Deno.renameSync(`${s.local}/2025`, `${s.local}/archive/photos-2025`);
+        s.tree.resetCounts();
+        const moved = await s.pass();
+        assert.deepEqual(moved.actions.map((a) => `${a.type} ${a.path}`), [
+          "renameRemote archive/photos-2025",
+          "mkdirRemote archive",
+        ]);
+        assert.deepEqual(s.remote(), [
+          "archive/",
+          "archive/photos-2025/",
+          "archive/photos-2025/a.jpg",
+          "archive/photos-2025/b.jpg",
+        ]);
+        assert.equal(s.tree.counts.rename, 1);
+        assert.equal(s.tree.counts.upload + s.tree.counts.remove, 0);
+        assert.deepEqual((await s.pass()).actions, []);
+      });
     } finally {
       await Deno.remove(state, { recursive: true });
     }

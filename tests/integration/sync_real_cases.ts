@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
-import { runPass } from "../../sync/pass.ts";
+import { runPass, sectionRoots } from "../../sync/pass.ts";
+import { readBaseline } from "../../sync/baseline_store.ts";
 import { trashDir } from "../../sync/trash.ts";
 import type { PassOutcome } from "../../sync/pass.ts";
 import { exitCodeFor, syncSections } from "../../sync/run_sections.ts";
@@ -37,6 +38,8 @@ interface RealSetup {
   remoteFile(path: string): string;
   /** STOR and RETR commands the server has logged so far. */
   transfers(): Promise<number>;
+  /** RNFR commands logged so far; undefined where the log has transfers only (pure-ftpd). */
+  renames(): Promise<number | undefined>;
 }
 
 async function setUp(
@@ -100,6 +103,10 @@ async function setUp(
     async transfers() {
       const log = await srv.commandLog();
       return (log.match(/"(STOR|RETR|PUT|GET) /g) ?? []).length;
+    },
+    async renames() {
+      if (srv.kind === "pure-ftpd") return undefined; // its CLF log tells transfers only
+      return ((await srv.commandLog()).match(/"RNFR /g) ?? []).length;
     },
   };
 }
@@ -406,6 +413,54 @@ export async function runSyncScenarios(t: Deno.TestContext, kind: ServerKind): P
           stop = true;
           await writer;
         }
+      },
+    );
+
+    await t.step(
+      "a 1,000-file directory renamed locally, then on the server: one rename, no transfer",
+      async () => {
+        const s = await setUp(srv, root, "moves");
+        // Three days old: a LIST-only server shows them to the minute, and the lister asks no
+        // MDTM for them; the move asks the new names' exact times itself.
+        const base = Date.now() - 3 * 86_400_000;
+        for (let i = 0; i < 1000; i++) {
+          const content = `file ${i}\n`.repeat(1 + (i % 7));
+          const mtime = new Date(base + i * 1000);
+          await srv.writeFile(`moves/photos/f${i}.txt`, content, { mtime });
+          write(join(s.local, "photos", `f${i}.txt`), content, mtime);
+        }
+        ok(await s.pass());
+        const inode = (path: string) => Deno.statSync(path).ino;
+        // Where MLSD offers `unique` (pure-ftpd, proftpd), a server move must keep it too.
+        const row = readBaseline(s.stateDir, s.section.identifier!, sectionRoots(s.section))
+          .baseline.get("photos/f0.txt");
+        assert.equal(row?.remote.unique !== undefined, srv.kind !== "vsftpd", JSON.stringify(row));
+
+        const serverInode = inode(s.remoteFile("photos/f0.txt"));
+        let before = { transfers: await s.transfers(), renames: await s.renames() };
+        Deno.renameSync(join(s.local, "photos"), join(s.local, "pictures"));
+        const local = await s.pass();
+        ok(local);
+        assert.equal(local.report.renamedRemote, 1);
+        assert.equal(local.report.deletedRemote, 0);
+        assert.equal(await s.transfers(), before.transfers, "no STOR/RETR for a local rename");
+        if (before.renames !== undefined) assert.equal(await s.renames(), before.renames + 1);
+        assert.equal(inode(s.remoteFile("pictures/f0.txt")), serverInode, "renamed, not copied");
+        assert.deepEqual(walkLocal(s.local), walkLocal(s.remoteFile("")));
+        assert.deepEqual((await s.pass()).plan.actions, []);
+
+        const localInode = inode(join(s.local, "pictures/f0.txt"));
+        before = { transfers: await s.transfers(), renames: await s.renames() };
+        Deno.renameSync(s.remoteFile("pictures"), s.remoteFile("photos-2025"));
+        const remote = await s.pass();
+        ok(remote);
+        assert.equal(remote.report.renamedLocal, 1);
+        assert.equal(remote.report.deletedLocal, 0);
+        assert.equal(await s.transfers(), before.transfers, "no STOR/RETR for a server rename");
+        if (before.renames !== undefined) assert.equal(await s.renames(), before.renames);
+        assert.equal(inode(join(s.local, "photos-2025/f0.txt")), localInode);
+        assert.deepEqual(walkLocal(s.local), walkLocal(s.remoteFile("")));
+        assert.deepEqual((await s.pass()).plan.actions, []);
       },
     );
 

@@ -2,7 +2,8 @@
  * Whether a test server can run here, and the skip-locally / fail-in-CI policy.
  *
  * With env CI=true a missing server, tool or file system is a test FAILURE, never a skip. A "need"
- * is a server kind, or one of the lab's tools: `faketime` (libfaketime) and `exfat` (mountExfat).
+ * is a server kind, or one of the lab's tools: `faketime` (libfaketime), `exfat` (mountExfat) and
+ * `tmpfs` (mountTmpfs).
  * Two ways to use it:
  * ```ts
  * // 1. Decided at registration: ignored locally when missing, runs (and fails) in CI.
@@ -14,10 +15,10 @@
  */
 import { requiredPaths, type ServerKind } from "./ftp_server_configs.ts";
 import { LIBFAKETIME } from "./faketime.ts";
-import { EXFAT_TOOLS } from "./local_fs_mounts.ts";
+import { EXFAT_TOOLS, TMPFS_TOOLS } from "./local_fs_mounts.ts";
 
 /** A tool of the lab that is not a server. */
-export type LabTool = "faketime" | "exfat";
+export type LabTool = "faketime" | "exfat" | "tmpfs";
 /** What a test needs: a server kind or a tool. */
 export type LabNeed = ServerKind | LabTool;
 
@@ -27,6 +28,8 @@ function pathsOf(need: LabNeed): Record<string, string> {
       return { "libfaketime (package libfaketime)": LIBFAKETIME };
     case "exfat":
       return { ...EXFAT_TOOLS };
+    case "tmpfs":
+      return { ...TMPFS_TOOLS };
     default:
       return requiredPaths(need);
   }

@@ -1,6 +1,7 @@
 /**
  * Local file systems other than the test machine's own, for Local_dir: a case-insensitive exFAT
- * (Debian's exfatprogs + exfat-fuse) on a loop device, as root.
+ * (Debian's exfatprogs + exfat-fuse) on a loop device, and a small tmpfs (another device inside
+ * Local_dir: renames across it fail with EXDEV), as root.
  *
  * ```ts
  * await using fs = await mountExfat();
@@ -96,6 +97,27 @@ export async function mountExfat(options: { sizeMiB?: number } = {}): Promise<Mo
       if (disposed) return;
       disposed = true;
       await teardown(dir, mountPoint, dev);
+    },
+  };
+}
+
+/** The programs mountTmpfs runs. */
+export const TMPFS_TOOLS: Readonly<Record<string, string>> = {
+  "mount (mount)": "/usr/bin/mount",
+  "umount (mount)": "/usr/bin/umount",
+};
+
+/** Mounts a small tmpfs on `mountPoint` (an existing, empty directory); disposal unmounts it. */
+export async function mountTmpfs(mountPoint: string): Promise<AsyncDisposable> {
+  await run(TMPFS_TOOLS["mount (mount)"]!, ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]);
+  let disposed = false;
+  return {
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      await run(TMPFS_TOOLS["umount (mount)"]!, [mountPoint]).catch(() =>
+        run(TMPFS_TOOLS["umount (mount)"]!, ["-l", mountPoint])
+      );
     },
   };
 }

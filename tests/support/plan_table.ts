@@ -21,6 +21,10 @@ const SKEW = 3 * HOUR;
 export interface EntryOptions {
   t?: number;
   size?: number;
+  /** Local: the inode (on device 1), which tells a move from a new file. */
+  ino?: number;
+  /** Remote: MLSD's `unique` fact. */
+  unique?: string;
 }
 
 /** A local file (1 ms precision). */
@@ -33,6 +37,7 @@ export function lf(path: string, options: EntryOptions = {}): Entry {
     mtimeMs: t,
     mtimePrecisionMs: 1,
     rawTime: "",
+    ...(options.ino === undefined ? {} : { dev: 1, ino: options.ino }),
   };
 }
 
@@ -53,12 +58,13 @@ export function rf(
     mtimeMs: Math.floor(t / precision) * precision,
     mtimePrecisionMs: precision,
     rawTime: "x",
+    ...(options.unique === undefined ? {} : { unique: options.unique }),
   };
 }
 
-/** A local directory. */
-export function ld(path: string): Entry {
-  return { ...lf(path), kind: "dir", size: 0 };
+/** A local directory (with an inode when given). */
+export function ld(path: string, options: { ino?: number } = {}): Entry {
+  return { ...lf(path, options), kind: "dir", size: 0 };
 }
 
 /** A remote directory. */
@@ -104,8 +110,10 @@ function describeAction(action: Action): string {
         ` else ${describe(action.ifDifferent)}`;
     case "renameLocal":
     case "renameRemote":
+    case "recordMove":
       return `${action.type} ${action.from} -> ${action.path}` +
-        (action.rows.length === 0 ? "" : ` rows=${action.rows.map((r) => r.row.path).join(",")}`);
+        (action.rows.length === 0 ? "" : ` rows=${action.rows.map((r) => r.row.path).join(",")}`) +
+        (action.parents === undefined ? "" : ` parents=${action.parents.join(",")}`);
     case "mkdirLocal":
     case "mkdirRemote":
       return `${action.type} ${action.path}${action.replaceFile ? " replacing the file" : ""}`;

@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   mfmt?: boolean;
   /** Hashes the server computes (see `MemoryRemoteTreeOptions.hashes`). */
   hashes?: readonly HashAlgorithm[];
+  /** Listings carry MLSD's `unique` fact (see `MemoryRemoteTreeOptions.uniqueFacts`). */
+  uniqueFacts?: boolean;
   poolSize?: number;
   /** Start time of the fake clock. @default {2026-11-25T10:00:00Z} */
   startMs?: number;
@@ -51,6 +53,10 @@ export interface Scenario {
   remotePaths(): string[];
   writeRemote(path: string, content: string, mtimeMs?: number): void;
   readRemote(path: string): string | undefined;
+  /** Renames a local file or directory (relative paths; parents made). */
+  renameLocal(from: string, to: string): void;
+  /** Renames a remote file or directory as another client would (relative paths; parents made). */
+  renameRemote(from: string, to: string): void;
   /** Files in the trash, relative to the section's trash directory, sorted. */
   trashPaths(): string[];
   cleanup(): Promise<void>;
@@ -97,6 +103,7 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
     ...(options.renameOverwrite === undefined ? {} : { renameOverwrite: options.renameOverwrite }),
     ...(options.mfmt === undefined ? {} : { mfmt: options.mfmt }),
     ...(options.hashes === undefined ? {} : { hashes: options.hashes }),
+    ...(options.uniqueFacts === undefined ? {} : { uniqueFacts: options.uniqueFacts }),
   });
   const remoteDir = "/data";
   tree.putDir(remoteDir);
@@ -181,6 +188,18 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
       tree.putFile(remote(path), content, { mtimeMs: mtimeMs ?? clock.ms });
     },
     readRemote: (path) => tree.readText(remote(path)),
+    renameLocal(from, to) {
+      Deno.mkdirSync(dirname(join(local, to)), { recursive: true });
+      Deno.renameSync(join(local, from), join(local, to));
+    },
+    renameRemote(from, to) {
+      const source = tree.parentOf(remote(from), { command: "RNFR" });
+      const node = source.dir.children.get(source.name);
+      if (node === undefined) throw new Error(`No remote entry at "${from}"`);
+      const target = tree.parentOf(remote(to), { create: true, command: "RNTO" });
+      source.dir.children.delete(source.name);
+      target.dir.children.set(target.name, node);
+    },
     trashPaths: () => walkLocal(join(local, TRASH_DIR_NAME)).filter((p) => !p.endsWith("/")),
     async cleanup() {
       await Deno.remove(root, { recursive: true });
