@@ -8,7 +8,7 @@
  * failure, the caller turns that into a result.
  * @module
  */
-import type { RemoteFs } from "./ftp/mod.ts";
+import type { Published, RemoteFs } from "./ftp/mod.ts";
 import { RESUMABLE_MIN_BYTES, resumableTempPath, uploadTempName } from "./exclude.ts";
 import {
   ChangedDuringPassError,
@@ -23,7 +23,13 @@ import {
 import { snapshotEntry, takeSnapshot } from "./growing_file.ts";
 import { inFlightRow } from "./in_flight.ts";
 import { localChangedSince, removeQuietly, statLocal } from "./local_fs.ts";
-import { proveVersion, type RemoteNow, statRemoteNow } from "./remote_proof.ts";
+import {
+  EXACT_MS,
+  proveVersion,
+  type RemoteNow,
+  remoteNowOf,
+  statRemoteNow,
+} from "./remote_proof.ts";
 import { uploadResuming } from "./transfer_resume.ts";
 import type { Entry } from "./types.ts";
 
@@ -62,6 +68,11 @@ function isUnsupported(error: unknown): boolean {
   return meaningOf(error) === "unsupported";
 }
 
+/** A file's entry at an exact time (MDTM's whole seconds). */
+function fileEntry(relPath: string, size: number, mtimeMs: number): Entry {
+  return { path: relPath, kind: "file", size, mtimeMs, mtimePrecisionMs: EXACT_MS, rawTime: "" };
+}
+
 /**
  * What the server reports for a file it just stored: the mtime it is known to keep since
  * `setMtime` (no round trip), else MDTM, else its LIST entry.
@@ -73,19 +84,9 @@ export async function statRemoteFile(
   size: number,
 ): Promise<Entry> {
   const stored = fs.storedMtime?.(abs);
-  if (stored !== undefined) {
-    return {
-      path: relPath,
-      kind: "file",
-      size,
-      mtimeMs: stored,
-      mtimePrecisionMs: 1000,
-      rawTime: "",
-    };
-  }
+  if (stored !== undefined) return fileEntry(relPath, size, stored);
   try {
-    const mtimeMs = await fs.mtime(abs);
-    return { path: relPath, kind: "file", size, mtimeMs, mtimePrecisionMs: 1000, rawTime: "" };
+    return fileEntry(relPath, size, await fs.mtime(abs));
   } catch (error) {
     if (!isUnsupported(error)) throw error;
   }
@@ -257,10 +258,26 @@ async function sendOnce(
         await fs.remove(temp).catch(() => {});
         return undefined;
       }
-      checkTarget(abs, await statRemoteNow(fs, abs, to), target);
+      // The check's reads go with the RNFR; the RNTO waits for the check (`RemoteFs.publish`).
+      let checkFailed: unknown;
+      let published: Published;
       try {
-        await fs.rename(temp, abs);
+        published = await fs.publish(temp, abs, {
+          mtimeMs: send.version.mtimeMs,
+          check: async (now) => {
+            try {
+              const read = now.state === "unread"
+                ? await statRemoteNow(fs, abs, to)
+                : remoteNowOf(now, to);
+              checkTarget(abs, read, target);
+            } catch (error) {
+              checkFailed = error;
+              throw error;
+            }
+          },
+        });
       } catch (error) {
+        if (error === checkFailed) throw error;
         const meaning = meaningOf(error);
         if (meaning === "unsupported") {
           // The server refuses renames (learned now by the FTP layer): straight to the name.
@@ -282,8 +299,12 @@ async function sendOnce(
           await fs.remove(temp).catch(() => {});
           return await sendDirect(deps, fs, { abs, to, send, target });
         }
+        return await finish(deps, fs, abs, to, send.version);
       }
-      return await finish(deps, fs, abs, to, send.version);
+      if (published.mtimeError !== undefined) warnMtime(deps, abs, published.mtimeError);
+      return published.mtimeMs === undefined
+        ? await statRemoteFile(fs, abs, to, send.version.size)
+        : fileEntry(to, send.version.size, published.mtimeMs);
     });
     if (entry !== undefined) options.onBytes?.(send.version.size);
     return entry;
@@ -316,12 +337,16 @@ async function finish(
   try {
     await fs.setMtime(abs, version.mtimeMs);
   } catch (error) {
-    deps.log.warn("Cannot set the mtime of {path}: {error}", {
-      path: abs,
-      error: (error as Error).message,
-    });
+    warnMtime(deps, abs, error);
   }
   return await statRemoteFile(fs, abs, to, version.size);
+}
+
+function warnMtime(deps: ExecuteDeps, abs: string, error: unknown): void {
+  deps.log.warn("Cannot set the mtime of {path}: {error}", {
+    path: abs,
+    error: (error as Error).message,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * version before that version is replaced or deleted.
  * @module
  */
-import { meaningOf, type RemoteFs } from "./ftp/mod.ts";
+import { meaningOf, type PublishTarget, type RemoteFs } from "./ftp/mod.ts";
 import { isInFlight, isOurUpload } from "./in_flight.ts";
 import type { Entry } from "./types.ts";
 
@@ -94,6 +94,25 @@ export async function statRemoteNow(
     return { state: "present", entry: { ...entry, mtimeMs, mtimePrecisionMs: EXACT_MS } };
   }
   return { state: "present", entry };
+}
+
+/** What `statRemoteNow` would say, from the SIZE and MDTM a publish read (`RemoteFs.publish`). */
+export function remoteNowOf(
+  read: PublishTarget & { state: "absent" | "present" },
+  relPath: string,
+): RemoteNow {
+  if (read.state === "absent") return { state: "absent" };
+  return {
+    state: "present",
+    entry: {
+      path: relPath,
+      kind: "file",
+      size: read.size,
+      mtimeMs: read.mtimeMs,
+      mtimePrecisionMs: EXACT_MS,
+      rawTime: "",
+    },
+  };
 }
 
 /** Whether the server still holds a version (see {@linkcode proveVersion}). */

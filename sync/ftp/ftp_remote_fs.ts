@@ -17,9 +17,12 @@ import { listDirectory } from "./ftp_list.ts";
 import { hashFile, type HashSelection } from "./ftp_hash.ts";
 import { mdtmToUtc, readMtime, writeMtime } from "./ftp_times.ts";
 import { downloadToFile, uploadFromFile } from "./ftp_transfers.ts";
+import { publishUpload } from "./ftp_publish.ts";
 import type {
   HashAlgorithm,
   ListOptions,
+  Published,
+  PublishOptions,
   RemoteCapabilities,
   RemoteEntry,
   RemoteFs,
@@ -136,13 +139,7 @@ export class FtpRemoteFs implements RemoteFs {
     const src = session.path(from);
     const dst = session.path(to);
     const command = `RNFR ${src} / RNTO ${dst}`;
-    if (!this.capabilities.renames) {
-      throw new FtpError(
-        `Cannot rename "${src}" to "${dst}": the server refuses renames (learned from an ` +
-          `earlier refusal)`,
-        { command, transient: false, meaning: "unsupported" },
-      );
-    }
+    if (!this.capabilities.renames) throw this.#refusesRenames(src, dst);
     try {
       await session.run(command, async () => {
         const replies = await session.sendAll([`RNFR ${src}`, `RNTO ${dst}`]);
@@ -150,18 +147,63 @@ export class FtpRemoteFs implements RemoteFs {
         if (refused !== undefined) throw refused;
       });
     } catch (error) {
-      const e = error instanceof FtpError ? error : toFtpError(error, command);
-      if (!e.answered || typeof e.code !== "number" || e.code < 500) throw e;
-      const refusesRenames = notImplemented(e) ||
-        (parentOf(src) === parentOf(dst) && await this.#exists(src) === true &&
-          await this.#exists(dst) === false);
-      if (!refusesRenames) throw e;
-      session.profile.learn("renames", false, replyOf(e));
-      throw new FtpError(
-        `Cannot rename "${src}" to "${dst}": the server refuses renames (${replyOf(e)})`,
-        { code: e.code, command, transient: false, meaning: "unsupported", cause: e },
+      throw await this.#renameFailure(
+        error instanceof FtpError ? error : toFtpError(error, command),
+        src,
+        dst,
       );
     }
+  }
+
+  /**
+   * The error of a refused rename: meaning `unsupported` (learned once for the server) when the
+   * server does not implement it, or refuses to rename an existing file within its directory onto
+   * a free name; else `e` itself.
+   */
+  async #renameFailure(e: FtpError, src: string, dst: string): Promise<FtpError> {
+    if (!e.answered || typeof e.code !== "number" || e.code < 500) return e;
+    const refusesRenames = notImplemented(e) ||
+      (parentOf(src) === parentOf(dst) && await this.#exists(src) === true &&
+        await this.#exists(dst) === false);
+    if (!refusesRenames) return e;
+    this.#session.profile.learn("renames", false, replyOf(e));
+    return new FtpError(
+      `Cannot rename "${src}" to "${dst}": the server refuses renames (${replyOf(e)})`,
+      {
+        code: e.code,
+        command: `RNFR ${src} / RNTO ${dst}`,
+        transient: false,
+        meaning: "unsupported",
+        cause: e,
+      },
+    );
+  }
+
+  /** An uploaded temporary file published under its final name (`ftp_publish.ts`). */
+  publish(temp: string, final: string, options: PublishOptions): Promise<Published> {
+    const session = this.#session;
+    const src = session.path(temp);
+    const dst = session.path(final);
+    if (!this.capabilities.renames) return Promise.reject(this.#refusesRenames(src, dst));
+    return publishUpload(
+      {
+        session,
+        trust: this.#setTrust,
+        renameFailure: (e, from, to) => this.#renameFailure(e, from, to),
+      },
+      src,
+      dst,
+      options,
+    );
+  }
+
+  /** The error of a rename on a server known to refuse renames. */
+  #refusesRenames(src: string, dst: string): FtpError {
+    return new FtpError(
+      `Cannot rename "${src}" to "${dst}": the server refuses renames (learned from an ` +
+        `earlier refusal)`,
+      { command: `RNFR ${src} / RNTO ${dst}`, transient: false, meaning: "unsupported" },
+    );
   }
 
   /**

@@ -50,6 +50,44 @@ export async function readMtime(
   return ms;
 }
 
+/** How to set one path's mtime in one command, where the server's way is known. */
+export interface MtimeSet {
+  /** `MFMT stamp path` or vsftpd's `MDTM stamp path`. */
+  command: string;
+  /** The time set: UTC ms, whole seconds. */
+  utc: number;
+  /** The time (UTC ms) the reply states the server keeps, or undefined (`statedModify`). */
+  stated(reply: string): number | undefined;
+  /** Whether two-argument MDTM works is not known yet (`writeMtime` learns it). */
+  untried: boolean;
+}
+
+/**
+ * The command that sets `server`'s mtime to `mtimeMs` (UTC): MFMT, or vsftpd's two-argument MDTM
+ * while it is not known not to work; `never` when the server offers neither.
+ */
+export function mtimeSetOf(
+  session: FtpSession,
+  server: string,
+  mtimeMs: number,
+): MtimeSet | "never" {
+  const profile = session.profile;
+  const offsets = session.offsets();
+  const utc = Math.floor(mtimeMs / 1000) * 1000;
+  const stamp = formatFtpTimestamp(utc + offsets.set * MINUTE_MS);
+  const stated = (reply: string) => {
+    const text = statedModify(reply);
+    const ms = text === undefined ? undefined : parseFtpTimestamp(text);
+    return ms === undefined ? undefined : ms - offsets.mdtm * MINUTE_MS;
+  };
+  if (profile.capabilities().mfmt) {
+    return { command: `MFMT ${stamp} ${server}`, utc, stated, untried: false };
+  }
+  const known = profile.quirk("mdtmWrite");
+  if (known === false) return "never";
+  return { command: `MDTM ${stamp} ${server}`, utc, stated, untried: known === undefined };
+}
+
 /**
  * Set a server path's mtime (UTC ms): MFMT, else vsftpd's two-argument MDTM (tried once per
  * server, remembered in its profile), else false.
@@ -61,33 +99,19 @@ export async function writeMtime(
   trust: SetMtimeTrust,
 ): Promise<boolean> {
   trust.clear();
-  const profile = session.profile;
-  const offsets = session.offsets();
-  const utc = Math.floor(mtimeMs / 1000) * 1000;
-  const stamp = formatFtpTimestamp(utc + offsets.set * MINUTE_MS);
-  const record = (reply: string) => {
-    const stated = statedModify(reply);
-    const statedMs = stated === undefined ? undefined : parseFtpTimestamp(stated);
-    trust.recordSet(
-      server,
-      utc,
-      statedMs === undefined ? undefined : statedMs - offsets.mdtm * MINUTE_MS,
-    );
-  };
-  if (profile.capabilities().mfmt) {
-    const reply = await session.send(`MFMT ${stamp} ${server}`);
-    record(reply.message);
+  const set = mtimeSetOf(session, server, mtimeMs);
+  if (set === "never") return false;
+  if (!set.untried) {
+    const reply = await session.send(set.command);
+    trust.recordSet(server, set.utc, set.stated(reply.message));
     return true;
   }
-  const known = profile.quirk("mdtmWrite");
-  if (known === false) return false;
-  const command = `MDTM ${stamp} ${server}`;
   try {
-    const reply = await session.client.command(command);
-    record(reply.message);
+    const reply = await session.client.command(set.command);
+    trust.recordSet(server, set.utc, set.stated(reply.message));
   } catch (err) {
-    const e = toFtpError(err, command);
-    if (known === true || typeof e.code !== "number") throw e;
+    const e = toFtpError(err, set.command);
+    if (typeof e.code !== "number") throw e;
     // Not known yet whether the server can: 500/501/502/504 say no; a 550 may mean a missing
     // file, so check that the file is readable with a plain MDTM.
     if (e.code === 550) {
@@ -97,9 +121,9 @@ export async function writeMtime(
         throw e;
       }
     }
-    profile.learn("mdtmWrite", false, replyOf(e));
+    session.profile.learn("mdtmWrite", false, replyOf(e));
     return false;
   }
-  profile.learn("mdtmWrite", true);
+  session.profile.learn("mdtmWrite", true);
   return true;
 }

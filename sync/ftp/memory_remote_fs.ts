@@ -15,6 +15,9 @@ import {
 import { MemoryRemoteFsPool } from "./memory_remote_pool.ts";
 import type {
   HashAlgorithm,
+  Published,
+  PublishOptions,
+  PublishTarget,
   RemoteCapabilities,
   RemoteEntry,
   RemoteFs,
@@ -287,6 +290,29 @@ export class MemoryRemoteFs implements RemoteFs {
       source.dir.children.delete(source.name);
       target.dir.children.set(target.name, node);
     });
+  }
+
+  /**
+   * The FTP engine's publish, one operation at a time: SIZE of `final` (and MDTM when it exists;
+   * the engine sends both in one write, counted here as `statRemoteNow` reads), the mtime set on
+   * `temp`, the check, the rename, MDTM of `final`.
+   */
+  async publish(temp: string, final: string, options: PublishOptions): Promise<Published> {
+    const read = (fn: () => Promise<number>) =>
+      fn().catch((e: FtpError) => e.meaning === "notFound" ? "absent" : "unread");
+    const size = await read(() => this.size(final));
+    const mtime = size === "absent" ? size : await read(() => this.mtime(final));
+    const now: PublishTarget = size === "unread" || mtime === "unread"
+      ? { state: "unread" }
+      : size === "absent" || mtime === "absent"
+      ? { state: "absent" }
+      : { state: "present", size, mtimeMs: mtime };
+    let mtimeError: Error | undefined;
+    await this.setMtime(temp, options.mtimeMs).catch((e: Error) => mtimeError = e);
+    await options.check(now);
+    await this.rename(temp, final);
+    const mtimeMs = await this.mtime(final).catch(() => undefined);
+    return { mtimeMs, ...(mtimeError === undefined ? {} : { mtimeError }) };
   }
 
   /** DELE a file (550 when missing or a directory). */

@@ -94,6 +94,38 @@ export interface TransferOptions {
   onMtime?: (mtimeMs: number) => void;
 }
 
+/**
+ * What the final name of a publish holds just before the rename, as SIZE and MDTM told it in the
+ * write that carried the RNFR; `unread` when they could not tell (the server lacks either, or a
+ * reply was neither a value nor "no such file"): the check then reads the name itself.
+ */
+export type PublishTarget =
+  | { state: "absent" }
+  | { state: "present"; size: number; mtimeMs: number }
+  | { state: "unread" };
+
+/** Options of `RemoteFs.publish`. */
+export interface PublishOptions {
+  /** The mtime to give the file (ms, UTC; whole seconds are kept), where the server allows. */
+  mtimeMs: number;
+  /**
+   * Throws to leave the temporary file unpublished, given what the final name holds now. Called
+   * before the RNTO is sent; the connection is free for the check's own reads.
+   */
+  check(now: PublishTarget): Promise<void>;
+}
+
+/** What a publish left under the final name. */
+export interface Published {
+  /**
+   * The mtime (ms, UTC) the server reports for the final name now (MDTM, or the time it is known
+   * to keep since the set); undefined when that needs more than MDTM (ask `mtime` or a listing).
+   */
+  mtimeMs: number | undefined;
+  /** Why the mtime could not be set (the file is published all the same). */
+  mtimeError?: Error;
+}
+
 /** Options of `RemoteFs.list`. */
 export interface ListOptions {
   /**
@@ -122,6 +154,15 @@ export interface RemoteFs {
    * directory onto a free name), rejects with meaning `unsupported`.
    */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * An uploaded temporary file published under its final name, in two round trips where the
+   * server tolerates pipelining: what `final` holds (SIZE, MDTM), the mtime set on `temp` (MFMT or
+   * vsftpd's MDTM) and RNFR `temp` in one write; then, once `check` accepted that, RNTO `final`
+   * with a read-back of its MDTM in a second one. Rejects with `check`'s error (nothing renamed),
+   * or as `rename` does when RNFR or RNTO is refused (`unsupported` on a server that refuses
+   * renames; the mtime of what `final` held is never touched).
+   */
+  publish(temp: string, final: string, options: PublishOptions): Promise<Published>;
   /** DELE a file. */
   remove(path: string): Promise<void>;
   /** MKD one level (the parent must exist). */
