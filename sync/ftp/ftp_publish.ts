@@ -50,6 +50,7 @@ function targetOf(
     const n = Number(text);
     return Number.isSafeInteger(n) && n >= 0 && text !== "" ? n : undefined;
   });
+  if (bytes === "absent" && mdtm === undefined) return { state: "absent" }; // MDTM not asked
   const mtimeMs = valueOf(mdtm, (text) => mdtmToUtc(session, text));
   // A refusal other than "no such file" (or a server that lacks the command, learned by the
   // check's own reads) leaves the reading to the check.
@@ -84,16 +85,26 @@ export async function publishUpload(
     set = "never";
   }
   const reads = caps.size && caps.mdtm;
+  // One command at a time (no pipelining), MDTM is asked only of a name SIZE found, as
+  // `statRemoteNow` does: a round trip saved for each new file.
+  const together = session.profile.quirk("pipelining") === true;
+  let size: FtpReply | FtpError | undefined;
+  if (reads && !together) [size] = await sendAll([`SIZE ${dst}`]);
+  const askMdtm = reads && !(size instanceof FtpError && size.meaning === "notFound");
   const first = [
-    ...(reads ? [`SIZE ${dst}`, `MDTM ${dst}`] : []),
+    ...(reads && together ? [`SIZE ${dst}`] : []),
+    ...(askMdtm ? [`MDTM ${dst}`] : []),
     ...(set === "never" ? [] : [set.command]),
     ...(reads ? [`RNFR ${src}`] : []),
   ];
   const replies = first.length === 0 ? [] : await sendAll(first);
-  const now = reads ? targetOf(session, replies[0], replies[1]) : { state: "unread" as const };
+  let at = 0;
+  if (reads && together) size = replies[at++];
+  const mdtm = askMdtm ? replies[at++] : undefined;
+  const now: PublishTarget = reads ? targetOf(session, size, mdtm) : { state: "unread" };
   let stated: { utc: number; ms: number | undefined } | undefined;
   if (set !== "never") {
-    const reply = replies[reads ? 2 : 0];
+    const reply = replies[at];
     if (reply instanceof FtpError) mtimeError = reply;
     else if (reply !== undefined) stated = { utc: set.utc, ms: set.stated(reply.message) };
   }

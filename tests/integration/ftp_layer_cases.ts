@@ -4,7 +4,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connectRemoteFs, FtpError, FtpPool, type FtpRemoteFs } from "../../sync/ftp/mod.ts";
+import {
+  connectRemoteFs,
+  FtpError,
+  FtpPool,
+  type FtpRemoteFs,
+  type PublishTarget,
+} from "../../sync/ftp/mod.ts";
 import {
   requireServer,
   SERVER_MATRIX,
@@ -212,6 +218,44 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
       mlsdExpected ? Date.UTC(2021, 1, 3, 4, 5, 6) : Date.UTC(2021, 1, 3),
     );
   });
+
+  await t.step(
+    "publish: checked, mtime set, renamed; a refusing check renames nothing",
+    async () => {
+      const when = Date.UTC(2022, 2, 4, 5, 6, 7, 890);
+      const kept = Math.floor(when / 1000) * 1000;
+      const seen: PublishTarget[] = [];
+      const check = (now: PublishTarget) => {
+        seen.push(now);
+        return Promise.resolve();
+      };
+      await putBytes(remote, "/.p1.part", new TextEncoder().encode("first"));
+      const first = await remote.publish("/.p1.part", "/p é.txt", { mtimeMs: when, check });
+      assert.deepEqual(seen, [{ state: "absent" }]);
+      assert.equal(first.mtimeMs, kept);
+      assert.equal(first.mtimeError, undefined);
+      assert.equal(await remote.mtime("/p é.txt"), kept);
+      await putBytes(remote, "/.p2.part", new TextEncoder().encode("second!"));
+      const refusal = new Error("changed on the server");
+      await assert.rejects(
+        remote.publish("/.p2.part", "/p é.txt", {
+          mtimeMs: when + 60_000,
+          check: (now) => {
+            seen.push(now);
+            return Promise.reject(refusal);
+          },
+        }),
+        (e: unknown) => e === refusal,
+      );
+      assert.deepEqual(seen[1], { state: "present", size: 5, mtimeMs: kept });
+      assert.equal(new TextDecoder().decode(await fetchBytes(remote, "/p é.txt")), "first");
+      assert.equal(await remote.mtime("/p é.txt"), kept, "the final name's mtime is untouched");
+      const names = (await remote.list("/")).map((e) => e.name);
+      assert.ok(names.includes(".p2.part") && names.includes("p é.txt"));
+      await remote.remove("/.p2.part");
+      await remote.remove("/p é.txt");
+    },
+  );
 
   await t.step(
     "small uploads from files; storedMtime: stated, or proven by read-backs",
