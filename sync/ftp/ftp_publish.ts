@@ -108,11 +108,24 @@ export async function publishUpload(
     if (reply instanceof FtpError) mtimeError = reply;
     else if (reply !== undefined) stated = { utc: set.utc, ms: set.stated(reply.message) };
   }
-  await options.check(now);
+  const rnfr = reads ? replies[replies.length - 1] : undefined;
+  // After an accepted RNFR, proftpd refuses every command but RNTO, NOOP and STAT ("501 Bad
+  // sequence of commands", a new RNFR included) until an RNTO comes: an RNFR that is not followed
+  // through is ended by renaming the temporary file onto itself (a no-op for rename(2); seen to
+  // answer 250 on vsftpd, proftpd and pure-ftpd), before the check's own reads or anything else.
+  const settle = async () => {
+    if (rnfr !== undefined && !(rnfr instanceof FtpError)) await sendAll([`RNTO ${src}`]);
+  };
+  if (now.state === "unread") await settle();
+  try {
+    await options.check(now);
+  } catch (error) {
+    if (now.state !== "unread") await settle().catch(() => {});
+    throw error;
+  }
   // After the check's own commands the RNFR is no longer the command before RNTO: sent again.
   const rnfrSent = reads && now.state !== "unread";
-  const rnfr = rnfrSent ? replies[replies.length - 1] : undefined;
-  if (rnfr instanceof FtpError) throw await deps.renameFailure(rnfr, src, dst);
+  if (rnfrSent && rnfr instanceof FtpError) throw await deps.renameFailure(rnfr, src, dst);
   if (stated !== undefined) trust.recordSet(dst, stated.utc, stated.ms);
   const known = trust.stored(dst);
   const readBack = known === undefined && caps.mdtm;

@@ -83,18 +83,22 @@ Deno.test("round trips: an upload is published in two writes after its 226", asy
     },
   );
 
-  await t.step("a check that refuses: no RNTO, the temporary file stays", async () => {
-    const { batches, result, files } = await publishOn({
-      files: { "/d/a.txt": "theirs" },
-      times: { "/d/a.txt": "20260101000000" },
-    }, (now) => {
-      assert.deepEqual(now, { state: "present", size: 6, mtimeMs: Date.UTC(2026, 0, 1) });
-      return Promise.reject(new Error("changed on the server"));
-    });
-    assert.equal((result as Error).message, "changed on the server");
-    assert.equal(batches.flat().filter((c) => c.startsWith("RNTO")).length, 0);
-    assert.ok(files.includes(".up.part"));
-  });
+  await t.step(
+    "a check that refuses: no RNTO of the final name, the temporary file stays",
+    async () => {
+      const { batches, result, files } = await publishOn({
+        files: { "/d/a.txt": "theirs" },
+        times: { "/d/a.txt": "20260101000000" },
+      }, (now) => {
+        assert.deepEqual(now, { state: "present", size: 6, mtimeMs: Date.UTC(2026, 0, 1) });
+        return Promise.reject(new Error("changed on the server"));
+      });
+      assert.equal((result as Error).message, "changed on the server");
+      // The RNFR is ended by a rename onto itself (proftpd refuses all else until an RNTO).
+      assert.deepEqual(batches.flat().filter((c) => c.startsWith("RNTO")), ["RNTO /d/.up.part"]);
+      assert.ok(files.includes(".up.part"));
+    },
+  );
 
   await t.step("unread (SIZE answered 451): the check reads, RNFR goes again", async () => {
     const seen: PublishTarget[] = [];
@@ -105,6 +109,7 @@ Deno.test("round trips: an upload is published in two writes after its 226", asy
       return Promise.resolve();
     });
     assert.deepEqual(seen, [{ state: "unread" }]);
+    assert.deepEqual(batches[1], ["RNTO /d/.up.part"]); // the first RNFR ended before the reads
     assert.deepEqual(batches.at(-1), ["RNFR /d/.up.part", "RNTO /d/a.txt"]);
   });
 

@@ -229,6 +229,10 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
         seen.push(now);
         return Promise.resolve();
       };
+      // A connection of its own: its read-backs must not add to the trust of `remote`'s
+      // storedMtime, which the next step counts.
+      const remote = await connectRemoteFs(optionsFor(srv));
+      await using _closed = { [Symbol.asyncDispose]: () => remote.close() };
       await putBytes(remote, "/.p1.part", new TextEncoder().encode("first"));
       const first = await remote.publish("/.p1.part", "/p é.txt", { mtimeMs: when, check });
       assert.deepEqual(seen, [{ state: "absent" }]);

@@ -342,6 +342,8 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
         case "RNTO": {
           const bytes = stored.get(renameFrom);
           if (bytes === undefined) return await send(control, "550 No such file");
+          // Onto itself: nothing changes, as with rename(2).
+          if (resolvePath(arg) === renameFrom) return await send(control, "250 Renamed");
           stored.delete(renameFrom);
           stored.set(resolvePath(arg), bytes);
           storedTimes.set(resolvePath(arg), storedTimes.get(renameFrom) ?? Date.now());
