@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
-import { applyResults } from "../../sync/apply_results.ts";
+import { applyResults } from "../support/apply_results.ts";
 import { compileExclude } from "../../sync/exclude.ts";
 import { execute } from "../../sync/execute.ts";
 import { MemoryRemoteTree } from "../support/memory_remote_fs.ts";
