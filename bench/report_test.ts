@@ -101,22 +101,31 @@ Deno.test("markdownTable formats rows, failures, ceilings and unavailable conten
   );
 });
 
-Deno.test("targetChecks compares ftp-clone with the issue's bounds", () => {
+Deno.test("targetChecks compares ftp-clone with the issues' bounds", () => {
   const x = { op: "X pass" };
+  const l = { op: "L up", files: 8, bytes: 8_000_000_000 };
   const rows = summarise([
-    run("ftp-clone", 2),
+    run("ftp-clone", 2, { cpuSeconds: 3 }),
     run("lftp mirror", 4),
     run("rclone copy", 5),
-    run("ftp-clone", 1, { ...x, peakRssKiB: 200 * 1024 }),
+    run("ftp-clone", 1, { ...x, peakRssKiB: 200 * 1024, files: 200_000 }),
     run("rclone bisync", 1.5, x),
     run("lftp mirror", 3, x),
+    run("ftp-clone", 10, l),
+    run("lftp mirror", 8, l),
+    run("curl 1 file (ceiling)", 0.5, { ...l, ceiling: true, files: 1, bytes: 1_000_000_000 }),
   ]);
   const checks = targetChecks(rows);
-  assert.deepEqual(checks.map((c) => [c.target.split(":")[0], c.value, c.met]), [
-    ["plain S down", 0.5, true],
-    ["plain X pass", 1 / 1.5, false],
-    ["plain X pass", 1 / 1.5, true],
-    ["plain X pass", 200, false],
+  assert.deepEqual(checks.map((c) => [c.target.split(":")[0], c.value, c.bound, c.met]), [
+    ["plain S down", 0.5, 0.67, true],
+    ["plain L up", 10 / 8, 0.9, false],
+    // curl: 2,000 MB/s on one file; ours 800 MB/s.
+    ["plain L up", 2.5, 1.5, false],
+    ["plain X pass", 1 / 1.5, 0.3, false],
+    // 3 s of CPU for 1,000 files.
+    ["plain S down", 3, 0.4, false],
+    // 200,000 files: issue 16's bound.
+    ["plain X pass (200000 files)", 200, 160, false],
   ]);
   assert.match(targetsTable(checks), /\| plain S down: .* \| 0\.50 \| 0\.67 \| yes \|/);
 });

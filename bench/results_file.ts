@@ -67,7 +67,7 @@ rclone copy runs down then up (\`--only-newer\` / \`--update\`); files/s of a pa
 † = completed but the result on disk was incomplete (see the notes under the table).
 
 ${markdownTable(r.rows)}
-${notes(r.rows)}## Targets of issue 6 (ftp-clone)
+${notes(r.rows)}## Targets (ftp-clone)
 
 ${targetsTable(targetChecks(r.rows))}
 ## Machine

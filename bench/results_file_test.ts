@@ -43,7 +43,7 @@ Deno.test("renderMarkdown has the table, the targets, the machine and the versio
     /\| plain \| S down \| lftp mirror \| 1\/1 \| 2\.00 \| 2\.00 \| 250 \| 2\.0 \| 10 \|/,
   );
   assert.match(md, /- plain S down, ftp-clone: not available: sync is not wired\n/);
-  assert.match(md, /## Targets of issue 6 \(ftp-clone\)\n\n\| target \|/);
+  assert.match(md, /## Targets \(ftp-clone\)\n\n\| target \|/);
   assert.match(md, /## Machine\n\n- nproc: 2\n- kernel: 6.1\n/);
   assert.match(md, /## Versions\n\n- lftp: 4.9.2\n$/);
   assert.doesNotMatch(renderMarkdown({ ...results, quick: false }), /smoke run/);

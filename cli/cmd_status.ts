@@ -225,6 +225,20 @@ function printStatus(ctx: CliContext, status: SectionStatus, config: Config): vo
         `${pass.deletedLocal} deleted locally, ${pass.deletedRemote} deleted on the server, ` +
         `${pass.conflicts} conflicts, ${pass.errors.length} errors${running}`,
     );
+    const renamed = (pass.renamedLocal ?? 0) + (pass.renamedRemote ?? 0);
+    if (renamed > 0) {
+      ctx.output.line(
+        `  ${pass.renamedLocal ?? 0} renamed here, ${
+          pass.renamedRemote ?? 0
+        } renamed on the server`,
+      );
+    }
+    if ((pass.refusedNames ?? 0) > 0) {
+      ctx.output.line(
+        `  ${pass.refusedNames} local names refused (not valid UTF-8, or holding a control ` +
+          "character): the journal shows each one escaped",
+      );
+    }
     for (const message of pass.errors) ctx.output.line(`  error: ${message}`);
     const section = config.sections.find((s) => s.name === status.name);
     if (section !== undefined) {

@@ -65,6 +65,17 @@ Deno.test("status exits 0 only when every section's last pass succeeded recently
       assert.equal(r.stderr, "");
       assert.match(r.stdout, /^\[FTP1\] ok: /m);
     });
+    await t.step("renames and refused local names are counted", async () => {
+      saveReport(s.state, {
+        ...report(ID1, "ok", "2026-11-25T11:55:00.000Z"),
+        renamedLocal: 2,
+        renamedRemote: 1,
+        refusedNames: 3,
+      });
+      const r = await s.run();
+      assert.match(r.stdout, /^ {2}2 renamed here, 1 renamed on the server$/m);
+      assert.match(r.stdout, /^ {2}3 local names refused \(not valid UTF-8/m);
+    });
     await t.step("a failed last pass: exit 1, its cause; --json has it", async () => {
       saveReport(s.state, report(ID2, "failed", "2026-11-25T11:59:00.000Z"));
       const r = await s.run();

@@ -1,6 +1,6 @@
 /**
  * Changes of one side since the baseline. Each side is compared only with its own entries in
- * the baseline, never local times with remote times (DESIGN.md §2.3).
+ * the baseline, never local times with remote times (docs/design.md, "Invariants").
  * @module
  */
 import type { Baseline, Change, Changes, Entry, Listing, Side } from "./types.ts";

@@ -24,6 +24,11 @@ Deno.test("checkRemoteName() refuses names that could escape or inject", async (
     ["caf\ufffd", /not valid UTF-8/],
     ["x".repeat(256), /longer than 255 bytes/],
     ["é".repeat(128), /longer than 255 bytes/],
+    // Three bytes per unit: 85 units are exactly 255 bytes, 86 are 258.
+    ["€".repeat(85), undefined],
+    ["€".repeat(86), /longer than 255 bytes/],
+    // A surrogate pair: 4 bytes for 2 units; 64 of them are 256 bytes in 128 units.
+    ["😀".repeat(64), /longer than 255 bytes/],
   ];
   for (const [name, expected] of rows) {
     await t.step(JSON.stringify(name).slice(0, 40), () => {

@@ -1,6 +1,6 @@
 /**
  * The planner (pure): both listings, the baseline and each side's changes in, the actions of a
- * pass out. Implements the decision table of DESIGN.md §3: names folded by Local_dir first
+ * pass out. Implements the decision table of docs/design.md: names folded by Local_dir first
  * (`plan_fold.ts`), then moves carried as renames (`plan_moves.ts`), then kind changes and
  * clashes, then one decision per changed path, then Direction (`plan_direction.ts`) and the
  * directory rules and order (`plan_order.ts`).

@@ -1,5 +1,5 @@
 /**
- * The rows of the decision table added after real servers and disks were tried (DESIGN.md §3,
+ * The rows of the decision table added after real servers and disks were tried (docs/design.md,
  * issues 12 and 13), one table step per line.
  */
 import assert from "node:assert/strict";

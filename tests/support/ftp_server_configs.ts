@@ -1,6 +1,6 @@
 /**
- * Command lines and config files for vsftpd, pure-ftpd and proftpd (recipes and pitfalls:
- * shared/reference/ftp-servers.md §3 and §7); the servers "as in the wild" (Debian's stock
+ * Command lines and config files for vsftpd, pure-ftpd and proftpd (each pitfall is commented
+ * where its setting is); the servers "as in the wild" (Debian's stock
  * vsftpd, scripted pyftpdlib, inetutils-ftpd) are in ftp_server_wild_configs.ts.
  * @module
  */

@@ -13,7 +13,7 @@
  *   // connect to srv.host:srv.port as srv.user/srv.password, pin srv.certFingerprint ...
  * }); // disposal stops the whole process tree and removes the temp dirs
  * ```
- * Needs root (the servers chroot and switch to ftptest's uid). Recipes: reference/ftp-servers.md.
+ * Needs root (the servers chroot and switch to ftptest's uid). Recipes: ftp_server_configs.ts; the wild lab: README.md here.
  * @module
  */
 import { type TestCertificate, testCertificate } from "./cert.ts";
