@@ -1,58 +1,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import {
-  baselinePath,
-  type BaselineRoots,
-  BaselineWriter,
-  openBaselineReader,
-  readBaseline,
-  SqliteBaselineStore,
-} from "./baseline_store.ts";
+import { baselinePath, openBaselineReader, readBaseline } from "./baseline_reader.ts";
+import { BaselineWriter, SqliteBaselineStore } from "./baseline_store.ts";
 import { pathExists as exists } from "./local_fs.ts";
-import type { BaselineRow, BaselineUpdate, Entry } from "./types.ts";
-
-const ROOTS: BaselineRoots = {
-  server: "ftp.example.com",
-  port: 21,
-  user: "me",
-  remoteDir: "/data",
-  localDir: "/srv/data",
-};
-const NOW = new Date("2026-11-25T10:00:00Z");
-
-function entry(path: string, extra: Partial<Entry> = {}): Entry {
-  return {
-    path,
-    kind: "file",
-    size: 3,
-    mtimeMs: 1_700_000_000_123,
-    mtimePrecisionMs: 1,
-    rawTime: "",
-    ...extra,
-  };
-}
-
-function row(path: string): BaselineRow {
-  return {
-    path,
-    kind: "file",
-    local: entry(path),
-    remote: entry(path, {
-      mtimeMs: 1_700_000_000_000,
-      mtimePrecisionMs: 60_000,
-      rawTime: "Nov 14 22:13",
-    }),
-  };
-}
-
-async function withStateDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(`${dir}/state`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import type { BaselineUpdate } from "./types.ts";
+import { entry, NOW, ROOTS, row, withStateDir } from "../tests/support/baseline_fixture.ts";
 
 Deno.test("SqliteBaselineStore", async (t) => {
   await t.step("a new store is empty, its file 0600 in a 0700 directory", async () => {
@@ -160,44 +112,6 @@ Deno.test("SqliteBaselineStore", async (t) => {
         });
         back.apply([{ path: "a", row: row("a") }]);
         back.close();
-      }
-    });
-  });
-});
-
-Deno.test("readBaseline() reads without writing anything", async (t) => {
-  await t.step("absent database: empty, and still absent", async () => {
-    await withStateDir((dir) => {
-      assert.equal(readBaseline(dir, "id", ROOTS).baseline.size, 0);
-      assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound);
-    });
-  });
-
-  await t.step(
-    "a closed database is read and left byte-identical, no -wal or -shm made",
-    async () => {
-      await withStateDir((dir) => {
-        const store = SqliteBaselineStore.open(dir, "id", ROOTS, { now: NOW });
-        store.apply([{ path: "a", row: row("a") }]);
-        store.close();
-        const before = Deno.readFileSync(baselinePath(dir, "id"));
-        const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-        assert.deepEqual(readBaseline(dir, "id", ROOTS).baseline.get("a"), row("a"));
-        assert.deepEqual(Deno.readFileSync(baselinePath(dir, "id")), before);
-        assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), names);
-        assert.equal(readBaseline(dir, "id", { ...ROOTS, port: 1 }).baseline.size, 0);
-      });
-    },
-  );
-
-  await t.step("a database open in another connection (WAL present) is read too", async () => {
-    await withStateDir((dir) => {
-      const store = SqliteBaselineStore.open(dir, "id", ROOTS, { now: NOW });
-      try {
-        store.apply([{ path: "a", row: row("a") }]);
-        assert.deepEqual([...readBaseline(dir, "id", ROOTS).baseline.keys()], ["a"]);
-      } finally {
-        store.close();
       }
     });
   });

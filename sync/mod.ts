@@ -24,12 +24,8 @@ export { auditLine } from "./audit_log.ts";
 export { type ExecuteProgress } from "./execute.ts";
 export { planLine, resultLine } from "./action_text.ts";
 export { renameCounts } from "./pass_report.ts";
-export {
-  baselinePath,
-  type BaselineRoots,
-  readBaseline,
-  SqliteBaselineStore,
-} from "./baseline_store.ts";
+export { baselinePath, type BaselineRoots, readBaseline } from "./baseline_reader.ts";
+export { SqliteBaselineStore } from "./baseline_store.ts";
 export {
   copyPreserving,
   isCrossDevice,

@@ -19,14 +19,8 @@ import { removeQuietly } from "./local_fs.ts";
 import { plan as makePlan } from "./plan.ts";
 import { checkSafety } from "./safety.ts";
 import { execute, type ExecuteProgress } from "./execute.ts";
-import {
-  type BaselineReader,
-  type BaselineRoots,
-  type BaselineSource,
-  BaselineWriter,
-  openBaselineReader,
-  SqliteBaselineStore,
-} from "./baseline_store.ts";
+import { type BaselineSource, BaselineWriter, SqliteBaselineStore } from "./baseline_store.ts";
+import { type BaselineReader, type BaselineRoots, openBaselineReader } from "./baseline_reader.ts";
 import { purgeTrash } from "./trash.ts";
 import { saveReport } from "./report_store.ts";
 import { createPassAudit } from "./audit_log.ts";

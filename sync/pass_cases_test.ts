@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { withScenario } from "../tests/support/sync_scenario.ts";
-import { baselinePath } from "./baseline_store.ts";
+import { baselinePath } from "./baseline_reader.ts";
 
 const PRECISIONS = [1000, 60_000] as const;
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Scenario, withScenario } from "../tests/support/sync_scenario.ts";
 import { DatabaseSync } from "node:sqlite";
-import { baselinePath, readBaseline } from "./baseline_store.ts";
+import { baselinePath, readBaseline } from "./baseline_reader.ts";
 import { sectionRoots } from "./pass.ts";
 import { FtpError } from "./ftp/errors.ts";
 import type { PassOutcome } from "./pass.ts";

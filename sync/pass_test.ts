@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { walkAll, withScenario } from "../tests/support/sync_scenario.ts";
 import { readReport } from "./report_store.ts";
-import { baselinePath } from "./baseline_store.ts";
+import { baselinePath } from "./baseline_reader.ts";
 import { FtpError } from "./ftp/errors.ts";
 
 const PRECISIONS = [1000, 60_000] as const;

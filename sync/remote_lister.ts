@@ -225,36 +225,28 @@ export class RemoteDirLister {
     const options = this.#options;
     const times = await this.#withRetry(() =>
       this.#pool.use(async (remote) => {
-        const out: (number | "missing" | "unsupported")[] = [];
-        for (const { path, reason } of items) {
-          if (!this.#mdtmSupported) {
-            out.push("unsupported");
-            continue;
+        if (!this.#mdtmSupported) return items.map(() => "unsupported" as const);
+        for (const { reason } of items) options.onMdtm?.(reason);
+        const paths = items.map(({ path }) => remotePath(options.rootDir, path));
+        const read = await remote.mtimes(paths);
+        return read.map((time, i): number | "missing" | "unsupported" => {
+          if (typeof time === "number") return time;
+          const meaning = meaningOf(time);
+          if (meaning === "unsupported") {
+            this.#mdtmSupported = false;
+            return "unsupported";
           }
-          try {
-            options.onMdtm?.(reason);
-            out.push(await remote.mtime(remotePath(options.rootDir, path)));
-          } catch (error) {
-            if (meaningOf(error) === "unsupported") {
-              this.#mdtmSupported = false;
-              out.push("unsupported");
-            } else if (meaningOf(error) === "notFound") {
-              out.push("missing"); // deleted while listing
-            } else if (isTransient(error)) {
-              throw error; // a lost connection: the whole batch is retried on a fresh one
-            } else {
-              // One unreadable reply (a bad date...) must not fail the section on every pass:
-              // that file is taken as listed.
-              options.onWarning(
-                `Cannot read the modification time of "${remotePath(options.rootDir, path)}" (${
-                  (error as Error).message
-                }); using the listing's time`,
-              );
-              out.push("unsupported");
-            }
-          }
-        }
-        return out;
+          if (meaning === "notFound") return "missing"; // deleted while listing
+          // A lost connection: the whole batch is retried on a fresh one.
+          if (isTransient(time)) throw time;
+          // One unreadable reply (a bad date...) must not fail the section on every pass:
+          // that file is taken as listed.
+          options.onWarning(
+            `Cannot read the modification time of "${paths[i]}" (${time.message}); using the ` +
+              "listing's time",
+          );
+          return "unsupported";
+        });
       }, options.signal)
     );
     const out: Entry[] = [];

@@ -15,7 +15,7 @@ import { FtpError, replyOf, toFtpError } from "./errors.ts";
 import { type FtpSession, notImplemented, unsupported } from "./ftp_session.ts";
 import { listDirectory } from "./ftp_list.ts";
 import { hashFile, type HashSelection } from "./ftp_hash.ts";
-import { mdtmToUtc, readMtime, writeMtime } from "./ftp_times.ts";
+import { mdtmToUtc, readMtime, readMtimes, writeMtime } from "./ftp_times.ts";
 import { downloadToFile, uploadFromFile } from "./ftp_transfers.ts";
 import type {
   HashAlgorithm,
@@ -202,6 +202,12 @@ export class FtpRemoteFs implements RemoteFs {
   /** MDTM: mtime in ms (UTC, whole seconds); `unsupported` on a server without MDTM. */
   mtime(path: string): Promise<number> {
     return readMtime(this.#session, this.#session.path(path), this.#setTrust);
+  }
+
+  /** MDTMs sent together (see `RemoteFs.mtimes`). */
+  mtimes(paths: readonly string[]): Promise<Array<number | FtpError>> {
+    const session = this.#session;
+    return readMtimes(session, paths.map((path) => session.path(path)), this.#setTrust);
   }
 
   /**

@@ -15,6 +15,7 @@ function fakeRemote(options: {
 }) {
   const times = new Map<string, string>();
   const sent: string[] = [];
+  const batches: number[] = [];
   const client = {
     closed: false,
     command(command: string) {
@@ -34,6 +35,10 @@ function fakeRemote(options: {
       }
       return Promise.reject(new Error(`unexpected ${command}`));
     },
+    commands(commands: readonly string[]) {
+      batches.push(commands.length);
+      return Promise.all(commands.map((command) => client.command(command)));
+    },
   } as unknown as FtpConnection;
   const profile = new ServerProfiles().get({ host: "fake", port: 21, user: "u" });
   profile.setFeatures(
@@ -49,7 +54,7 @@ function fakeRemote(options: {
       configuredOffsets: options.offsets,
     }),
   );
-  return { fs, sent };
+  return { fs, sent, batches, times };
 }
 
 const at = (second: number): number => Date.UTC(2024, 4, 6, 7, 8, second, 250);
@@ -139,4 +144,17 @@ Deno.test("times are set and read in the server's frames, the engine sees UTC", 
   await fs.setMtime("/a", Date.UTC(2026, 0, 2, 3, 4, 5));
   assert.equal(sent.at(-1), "MDTM 20260102083405 /a");
   assert.equal(await fs.mtime("/a"), Date.UTC(2026, 0, 2, 3, 4, 5));
+});
+
+Deno.test("mtimes: MDTMs go out together, 100 per write, each time in UTC", async () => {
+  const { fs, batches, times } = fakeRemote({
+    mfmt: true,
+    offsets: { list: 0, mlsd: 0, mdtm: 60, set: 0 },
+  });
+  const paths = Array.from({ length: 250 }, (_, i) => `/f${i}`);
+  for (const path of paths) times.set(path, "20250101120000");
+  const read = await fs.mtimes(paths);
+  assert.deepEqual(batches, [100, 100, 50]);
+  // MDTM reports UTC+01:00 here: the engine sees UTC.
+  assert.ok(read.every((time) => time === Date.UTC(2025, 0, 1, 11)));
 });

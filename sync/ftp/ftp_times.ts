@@ -25,23 +25,60 @@ export async function readMtime(
   server: string,
   trust: SetMtimeTrust,
 ): Promise<number> {
-  const command = `MDTM ${server}`;
-  if (!session.profile.capabilities().mdtm) {
-    throw unsupported(`read the time of "${server}"`, command);
-  }
-  let reply: { message: string };
-  try {
-    reply = await session.send(command);
-  } catch (error) {
-    if (notImplemented(error) && session.profile.features?.mdtm !== true) {
-      session.profile.learn("mdtm", false, replyOf(error));
-      throw unsupported(`read the time of "${server}"`, command);
+  const [time] = await readMtimes(session, [server], trust);
+  if (time instanceof FtpError) throw time;
+  return time!;
+}
+
+/** MDTMs per write: bounds what the server and the engine buffer for one batch. */
+const MDTM_PER_WRITE = 100;
+
+/**
+ * MDTMs of many server paths, sent together (one write per 100 where the server tolerates
+ * pipelining): each mtime (ms, UTC, whole seconds) or its refusal as an `FtpError`, in order.
+ * A server found without MDTM (not in FEAT, then refused as unknown) is learned once and the
+ * rest get meaning `unsupported` without a command. Rejects only when the connection fails.
+ */
+export async function readMtimes(
+  session: FtpSession,
+  servers: readonly string[],
+  trust: SetMtimeTrust,
+): Promise<Array<number | FtpError>> {
+  const out: Array<number | FtpError> = [];
+  for (let i = 0; i < servers.length; i += MDTM_PER_WRITE) {
+    const chunk = servers.slice(i, i + MDTM_PER_WRITE);
+    if (!session.profile.capabilities().mdtm) {
+      for (const server of chunk) {
+        out.push(unsupported(`read the time of "${server}"`, `MDTM ${server}`));
+      }
+      continue;
     }
-    throw error;
+    const commands = chunk.map((server) => `MDTM ${server}`);
+    const replies = await session.run(commands[0]!, () => session.sendAll(commands));
+    replies.forEach((reply, j) => out.push(mtimeOf(session, chunk[j]!, reply, trust)));
+  }
+  return out;
+}
+
+/** What one MDTM reply says: the time (UTC ms), or the refusal. */
+function mtimeOf(
+  session: FtpSession,
+  server: string,
+  reply: { message: string } | FtpError,
+  trust: SetMtimeTrust,
+): number | FtpError {
+  const command = `MDTM ${server}`;
+  if (reply instanceof FtpError) {
+    if (notImplemented(reply) && session.profile.features?.mdtm !== true) {
+      session.profile.learn("mdtm", false, replyOf(reply));
+    }
+    return session.profile.capabilities().mdtm
+      ? reply
+      : unsupported(`read the time of "${server}"`, command);
   }
   const ms = mdtmToUtc(session, reply.message.slice(4));
   if (ms === undefined) {
-    throw new FtpError(
+    return new FtpError(
       `FTP command "${command}" failed: cannot read the time in "${reply.message}"`,
       { command, transient: false },
     );

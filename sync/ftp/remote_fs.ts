@@ -130,6 +130,12 @@ export interface RemoteFs {
   rmdir(path: string): Promise<void>;
   /** MDTM: the file's mtime in ms since the epoch, UTC, 1 s precision. */
   mtime(path: string): Promise<number>;
+  /**
+   * The MDTMs of many files, sent together (one round trip where the server tolerates
+   * pipelining): for each path, its mtime as `mtime` gives it or the error `mtime` would reject
+   * with, in order. Rejects only when the connection fails.
+   */
+  mtimes(paths: readonly string[]): Promise<Array<number | Error>>;
   /** SIZE in bytes. */
   size(path: string): Promise<number>;
   /**

@@ -244,6 +244,21 @@ async function modeSteps(t: Deno.TestContext, srv: TestServer, remote: FtpRemote
     },
   );
 
+  await t.step("MDTMs sent together: each file's time, a missing one's notFound", async () => {
+    const when = Date.UTC(2022, 3, 4, 5, 6, 7);
+    const paths = ["/t 0.txt", "/t 1.txt", "/t 2.txt"];
+    for (const [i, path] of paths.entries()) {
+      await putBytes(remote, path, new TextEncoder().encode("t"));
+      assert.equal(await remote.setMtime(path, when + i * 1000), true);
+    }
+    const times = await remote.mtimes([paths[0]!, "/no such file", paths[1]!, paths[2]!]);
+    assert.deepEqual(times[0], when);
+    assert.ok(times[1] instanceof FtpError && times[1].meaning === "notFound", String(times[1]));
+    assert.deepEqual(times.slice(2), [when + 1000, when + 2000]);
+    assert.deepEqual(await remote.mtimes([]), []);
+    assert.ok(!remote.closed);
+  });
+
   if (srv.mode === "plain") {
     await t.step("an aborted transfer rejects and closes the connection", async () => {
       const aborting = await connectRemoteFs(optionsFor(srv));

@@ -157,6 +157,8 @@ Deno.test({
           const unsupported = (e: unknown) => e instanceof FtpError && e.meaning === "unsupported";
           await assert.rejects(remote.size("/f.txt"), unsupported);
           await assert.rejects(remote.mtime("/f.txt"), unsupported);
+          const [time] = await remote.mtimes(["/f.txt"]);
+          assert.ok(unsupported(time), String(time));
           const dir = await Deno.makeTempDir();
           let told: number | undefined;
           await remote.downloadToFile("/f.txt", join(dir, "f"), { onMtime: (ms) => told = ms });

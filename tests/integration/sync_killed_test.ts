@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
-import { readBaseline } from "../../sync/baseline_store.ts";
+import { readBaseline } from "../../sync/baseline_reader.ts";
 import { ignoreUnlessServer, startServer } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
 import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";

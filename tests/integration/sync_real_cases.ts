@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass, sectionRoots } from "../../sync/pass.ts";
-import { readBaseline } from "../../sync/baseline_store.ts";
+import { readBaseline } from "../../sync/baseline_reader.ts";
 import { trashDir } from "../../sync/trash.ts";
 import type { PassOutcome } from "../../sync/pass.ts";
 import { exitCodeFor, syncSections } from "../../sync/run_sections.ts";

@@ -6,7 +6,7 @@
  */
 import type { SectionConfig } from "../../config/mod.ts";
 import { type ConnectOptions, connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
-import { readBaseline } from "../../sync/baseline_store.ts";
+import { readBaseline } from "../../sync/baseline_reader.ts";
 import { runPass, sectionRoots } from "../../sync/pass.ts";
 
 if (import.meta.main) {

@@ -344,6 +344,13 @@ export class MemoryRemoteFs implements RemoteFs {
     });
   }
 
+  /** MDTMs, each as `mtime` answers it (see `RemoteFs.mtimes`). */
+  mtimes(paths: readonly string[]): Promise<Array<number | Error>> {
+    return Promise.all(
+      paths.map((path) => this.mtime(path).catch((error: Error) => error)),
+    );
+  }
+
   /** SIZE. */
   size(path: string): Promise<number> {
     return this.#run("size", path, (failure) => {

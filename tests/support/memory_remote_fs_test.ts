@@ -240,3 +240,13 @@ Deno.test("MemoryRemoteFsPool shares one tree, caps connections and replaces clo
     await assert.rejects(pool.use((fs) => fs.list("/")));
   });
 });
+
+Deno.test("MemoryRemoteFs.mtimes: each file's time, or the error mtime() rejects with", async () => {
+  const remote = tree();
+  remote.putFile("/a.txt", "a", { mtimeMs: NOW });
+  const fs = remote.connect();
+  const [a, missing] = await fs.mtimes(["/a.txt", "/missing.txt"]);
+  assert.equal(a, Date.parse("2026-11-25T14:05:31Z"));
+  assert.ok(missing instanceof FtpError && missing.meaning === "notFound", String(missing));
+  await fs.close();
+});
