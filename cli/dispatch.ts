@@ -18,9 +18,3 @@ export type CommandRun = (ctx: CliContext) => Promise<number>;
 
 /** Records the body of the command commander selected. */
 export type Dispatch = (run: CommandRun) => void;
-
-/** Prints that a command is not available yet; returns {@linkcode EXIT_FAILURE}. */
-export function notImplemented(ctx: CliContext, command: string): number {
-  ctx.output.error(`"ftp-clone ${command}" is not implemented yet`);
-  return EXIT_FAILURE;
-}

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execute } from "./execute.ts";
-import type { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import type { MemoryRemoteTree } from "../tests/support/memory_remote_fs.ts";
 import type { RemoteFs, RemoteFsPool } from "./ftp/remote_fs.ts";
 import type { Action, BaselineRow, Entry, MovedRow } from "./types.ts";
 import {

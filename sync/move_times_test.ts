@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import { MemoryRemoteTree } from "../tests/support/memory_remote_fs.ts";
 import { moveTimeCandidates, readMoveTimes } from "./move_times.ts";
 import type { Change, Entry } from "./types.ts";
 

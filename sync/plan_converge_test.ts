@@ -5,7 +5,7 @@
  * created or changed since the baseline.
  */
 import assert from "node:assert/strict";
-import { applyResults } from "./apply_results.ts";
+import { applyResults } from "../tests/support/apply_results.ts";
 import { movedRows } from "./execute_rename.ts";
 import { isConflictName } from "./conflict_name.ts";
 import { type Direction, plan } from "./plan.ts";

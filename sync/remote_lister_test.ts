@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { listRemote, RemoteDirLister, UNLISTABLE } from "./remote_lister.ts";
 import type { StoredRow } from "./baseline_store.ts";
-import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import { MemoryRemoteTree } from "../tests/support/memory_remote_fs.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import { UNMEASURED_SKEW_MARGIN_MS } from "./remote_times.ts";
 import type { Entry } from "./types.ts";

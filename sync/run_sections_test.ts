@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exitCodeFor, syncSections } from "./run_sections.ts";
-import { MemoryRemoteTree } from "./ftp/memory_remote_fs.ts";
+import { MemoryRemoteTree } from "../tests/support/memory_remote_fs.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import type { SectionConfig } from "../config/mod.ts";
 

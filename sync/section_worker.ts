@@ -12,10 +12,17 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import type { SectionConfig } from "../config/mod.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import type { ExecuteProgress } from "./execute.ts";
 import type { PassOutcome } from "./pass.ts";
 import type { Semaphore } from "./semaphore.ts";
-import { type DebounceTiming, type LocalWatcher, localWrites, watchLocalDir } from "./watcher.ts";
+import {
+  type LocalWatcher,
+  localWrites,
+  type WatchFs,
+  watchLocalDir,
+  type WatchOptions,
+} from "./watcher.ts";
 
 /** What a worker hands to its pass function. */
 export interface PassRequest {
@@ -57,7 +64,11 @@ export interface SectionWorkerOptions extends WorkerSettings {
   /** How often the trash is purged, ms. @default {one day} */
   purgeIntervalMs?: number;
   /** Watch batching. */
-  debounce?: DebounceTiming & { graceMs?: number };
+  debounce?: Pick<WatchOptions, "settleMs" | "maxDelayMs" | "graceMs">;
+  /** @default {Deno.watchFs} */
+  watchFs?: WatchFs;
+  /** The timer, the purge period, progress lines and watch batching run on it. @default {systemClock} */
+  clock?: Clock;
   /** Told where each pass starts and ends (the service's `RepeatGate` (repeat_gate.ts)). */
   marks?: PassMarks;
 }
@@ -73,11 +84,12 @@ export class SectionWorker {
   readonly #options: SectionWorkerOptions;
   readonly #controller = new AbortController();
   readonly #log: Logger;
+  readonly #clock: Clock;
   #watcher: LocalWatcher | undefined;
   #watchError: string | undefined;
   #watchPending = false;
   #lastStartMs = Number.NEGATIVE_INFINITY;
-  #lastPurgeMs = Date.now();
+  #lastPurgeMs: number;
   #wake: (() => void) | undefined;
   #running: Promise<void> | undefined;
   /** Failed passes in a row, and when the first of them started (ms). */
@@ -87,6 +99,8 @@ export class SectionWorker {
   /** A worker for `options.section`; nothing runs before `run()`. */
   constructor(options: SectionWorkerOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#lastPurgeMs = this.#clock.now();
     this.#section = options.section;
     this.#settings = { waitMinutes: options.waitMinutes, watch: options.watch };
     this.#log = getLogger(["ftp-clone", options.section.name]);
@@ -160,18 +174,18 @@ export class SectionWorker {
         this.#watchPending = false;
         return "watch";
       }
-      const now = Date.now();
+      const now = this.#clock.now();
       const dueMs = this.#lastStartMs + this.#settings.waitMinutes * 60_000;
       if (now >= dueMs) return "timer";
       const purgeMs = this.#lastPurgeMs + (this.#options.purgeIntervalMs ?? DAY_MS);
       if (this.#options.purge !== undefined && now >= purgeMs) return "purge";
       const delay = Math.min(dueMs, this.#options.purge === undefined ? dueMs : purgeMs) - now;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: TimerId | undefined;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
-        timer = setTimeout(resolve, Math.min(Math.max(0, delay), MAX_TIMEOUT_MS));
+        timer = this.#clock.setTimeout(resolve, Math.min(Math.max(0, delay), MAX_TIMEOUT_MS));
       });
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
       this.#wake = undefined;
     }
   }
@@ -184,13 +198,13 @@ export class SectionWorker {
       return; // stopped while waiting for a slot
     }
     const section = this.#section;
-    const startedMs = Date.now();
+    const startedMs = this.#clock.now();
     this.#lastStartMs = startedMs;
     this.#watcher?.hold();
     this.#options.marks?.passStarted(section.name);
     let latest: ExecuteProgress | undefined;
-    const progressTimer = setInterval(() => {
-      const seconds = Math.round((Date.now() - startedMs) / 1000);
+    const progressTimer = this.#clock.setInterval(() => {
+      const seconds = Math.round((this.#clock.now() - startedMs) / 1000);
       if (latest === undefined) {
         this.#log.info("Pass running for {seconds} s: listing and planning", { seconds });
         return;
@@ -210,13 +224,13 @@ export class SectionWorker {
     } catch (error) {
       outcome = error instanceof Error ? error : new Error(String(error));
     } finally {
-      clearInterval(progressTimer);
+      this.#clock.clearInterval(progressTimer);
       this.#options.semaphore.release();
     }
     this.#watcher?.release(
       outcome instanceof Error ? new Set() : localWrites(outcome.plan.actions),
     );
-    if (!(outcome instanceof Error)) this.#lastPurgeMs = Date.now();
+    if (!(outcome instanceof Error)) this.#lastPurgeMs = this.#clock.now();
     // A thrown error is logged nowhere else; a failed pass logged each of its errors already
     // (the executor per file, the pass for the rest), so they are not repeated here.
     if (outcome instanceof Error) {
@@ -262,7 +276,7 @@ export class SectionWorker {
   }
 
   async #purge(): Promise<void> {
-    this.#lastPurgeMs = Date.now();
+    this.#lastPurgeMs = this.#clock.now();
     try {
       await this.#options.purge?.(this.#section);
     } catch (error) {
@@ -280,6 +294,8 @@ export class SectionWorker {
     try {
       this.#watcher = watchLocalDir(localDir, {
         ...this.#options.debounce,
+        clock: this.#clock,
+        ...(this.#options.watchFs === undefined ? {} : { watchFs: this.#options.watchFs }),
         onBatch: (paths) => {
           this.#log.debug("{count} local change(s), e.g. {path}", {
             count: paths.length,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { SectionConfig } from "../config/mod.ts";
 import type { PassOutcome } from "./pass.ts";
 import { Semaphore } from "./semaphore.ts";
 import { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
+import { FakeClock } from "../tests/support/fake_clock.ts";
+import { FakeWatchFs } from "../tests/support/fake_watch_fs.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MINUTE_MS = 60_000;
 
 function section(localDir: string): SectionConfig {
   return {
@@ -55,7 +56,11 @@ function okOutcome(written: string[] = []): PassOutcome {
   };
 }
 
-function worker(overrides: Partial<SectionWorkerOptions>, signal: AbortSignal): SectionWorker {
+function worker(
+  overrides: Partial<SectionWorkerOptions>,
+  signal: AbortSignal,
+  clock: FakeClock,
+): SectionWorker {
   return new SectionWorker({
     section: section("/nonexistent"),
     waitMinutes: 10,
@@ -63,52 +68,101 @@ function worker(overrides: Partial<SectionWorkerOptions>, signal: AbortSignal): 
     pass: () => Promise.resolve(okOutcome()),
     semaphore: new Semaphore(1),
     signal,
+    clock,
     ...overrides,
   });
 }
 
+Deno.test("SectionWorker: a pass every ServiceWait, counted from the previous pass's start", async () => {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const starts: number[] = [];
+  const t0 = clock.now();
+  const w = worker(
+    {
+      pass: async () => {
+        starts.push(clock.now() - t0);
+        await clock.sleep(MINUTE_MS);
+        return okOutcome();
+      },
+    },
+    controller.signal,
+    clock,
+  );
+  const done = w.run();
+  await clock.advance(35 * MINUTE_MS);
+  assert.deepEqual(starts, [0, 10, 20, 30].map((m) => m * MINUTE_MS));
+  controller.abort();
+  await done;
+});
+
 Deno.test("SectionWorker: update() with a shorter ServiceWait takes effect at once", async () => {
+  const clock = new FakeClock();
   const controller = new AbortController();
   let passes = 0;
-  const w = worker({ pass: () => (passes++, Promise.resolve(okOutcome())) }, controller.signal);
+  const w = worker(
+    { pass: () => (passes++, Promise.resolve(okOutcome())) },
+    controller.signal,
+    clock,
+  );
   const done = w.run();
-  await sleep(50);
+  await clock.advance(2 * MINUTE_MS);
   assert.equal(passes, 1);
-  w.update(section("/nonexistent"), { waitMinutes: 0.001, watch: false });
-  await sleep(200);
-  assert.ok(passes >= 2, `${passes} passes`);
+  // The loop sleeps until 10 min; the new ServiceWait of 3 min counts from the first pass.
+  w.update(section("/nonexistent"), { waitMinutes: 3, watch: false });
+  await clock.advance(MINUTE_MS - 1);
+  assert.equal(passes, 1);
+  await clock.advance(1);
+  assert.equal(passes, 2);
   controller.abort();
   await done;
 });
 
 Deno.test("SectionWorker: purges the trash when a day went by without a pass", async () => {
+  const clock = new FakeClock();
   const controller = new AbortController();
-  const purged: string[] = [];
-  const w = worker({
-    purgeIntervalMs: 60,
-    purge: (s) => (purged.push(s.name), Promise.resolve()),
-  }, controller.signal);
+  const purged: number[] = [];
+  const t0 = clock.now();
+  const w = worker(
+    {
+      waitMinutes: 3 * 24 * 60,
+      purge: () => (purged.push(clock.now() - t0), Promise.resolve()),
+    },
+    controller.signal,
+    clock,
+  );
   const done = w.run();
-  await sleep(200);
+  const day = 24 * 60 * MINUTE_MS;
+  await clock.advance(day - 1);
+  assert.deepEqual(purged, [], "the first pass (at 0) counts as a purge");
+  await clock.advance(day + 1);
+  assert.deepEqual(purged, [day, 2 * day]);
   controller.abort();
   await done;
-  assert.ok(purged.length >= 2, `${purged.length} purges`);
 });
 
 Deno.test("SectionWorker: stop() ends the loop and aborts the running pass", async () => {
+  const clock = new FakeClock();
   const controller = new AbortController();
   let aborted = false;
-  const w = worker({
-    pass: (_s, request) =>
-      new Promise((resolve) =>
-        request.signal.addEventListener("abort", () => {
-          aborted = true;
-          resolve(okOutcome());
-        })
-      ),
-  }, controller.signal);
+  let started = false;
+  const w = worker(
+    {
+      pass: (_s, request) =>
+        new Promise((resolve) => {
+          started = true;
+          request.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve(okOutcome());
+          });
+        }),
+    },
+    controller.signal,
+    clock,
+  );
   const done = w.run();
-  await sleep(30);
+  await clock.advance(0);
+  assert.ok(started);
   await w.stop();
   await done;
   assert.ok(aborted);
@@ -116,33 +170,41 @@ Deno.test("SectionWorker: stop() ends the loop and aborts the running pass", asy
 });
 
 Deno.test("SectionWorker: a local change starts a pass; the pass's own writes do not", async () => {
-  const root = await Deno.makeTempDir({ prefix: "worker-watch-" });
+  const clock = new FakeClock();
+  const fs = new FakeWatchFs();
   const controller = new AbortController();
   let passes = 0;
-  const w = worker({
-    section: section(root),
-    watch: true,
-    debounce: { settleMs: 50, maxDelayMs: 500, graceMs: 300 },
-    pass: async () => {
-      passes++;
-      // The pass "downloads" a file: an event the watcher must not count.
-      await Deno.writeTextFile(join(root, `own${passes}.txt`), "x");
-      await sleep(20);
-      return okOutcome([`own${passes}.txt`]);
+  const w = worker(
+    {
+      section: section("/l"),
+      watch: true,
+      watchFs: fs.watchFs,
+      debounce: { settleMs: 2000, maxDelayMs: 10_000, graceMs: 1500 },
+      pass: async () => {
+        passes++;
+        // The pass "downloads" a file: an event the watcher must not count.
+        fs.emit("create", `own${passes}.txt`);
+        await clock.sleep(1000);
+        return okOutcome([`own${passes}.txt`]);
+      },
     },
-  }, controller.signal);
+    controller.signal,
+    clock,
+  );
   const done = w.run();
   try {
-    await sleep(300);
+    await clock.advance(MINUTE_MS);
     assert.equal(passes, 1, "no pass from the first pass's own write");
-    await Deno.writeTextFile(join(root, "user.txt"), "u");
-    await sleep(300);
+    fs.emit("create", "user.txt");
+    await clock.advance(1999);
+    assert.equal(passes, 1, "the change is batched for 2 s");
+    await clock.advance(1);
     assert.equal(passes, 2, "the user's change started a pass");
-    await sleep(300);
+    await clock.advance(MINUTE_MS);
     assert.equal(passes, 2);
   } finally {
     controller.abort();
     await done;
-    await Deno.remove(root, { recursive: true });
   }
+  assert.equal(fs.open, 0, "the watch was closed with the loop");
 });

@@ -17,6 +17,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Config, SectionConfig } from "../config/mod.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import { type PassOptions, type PassOutcome, runPass } from "./pass.ts";
 import { createNotifier, type Notifier } from "./sd_notify.ts";
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   stopGraceMs?: number;
   /** Worker tuning (progress lines, purge period, watch batching). */
   worker?: Pick<SectionWorkerOptions, "progressIntervalMs" | "purgeIntervalMs" | "debounce">;
+  /** The passes' times, the timers, the watchdog and the stop's grace run on it. @default {systemClock} */
+  clock?: Clock;
   /** Told where each pass starts and ends (the repeated-error gate of the log). */
   marks?: PassMarks;
   /** Told the outcome of each reload (`ftp-clone reload --pid` waits for it). */
@@ -118,8 +121,12 @@ function statusLine(outcomes: Map<string, string>, sectionCount: number): string
   return [...outcomes.values()].join("; ");
 }
 
-function outcomeSummary(section: SectionConfig, outcome: PassOutcome | Error): string {
-  const time = new Date().toISOString().slice(11, 19);
+function outcomeSummary(
+  section: SectionConfig,
+  outcome: PassOutcome | Error,
+  nowMs: number,
+): string {
+  const time = new Date(nowMs).toISOString().slice(11, 19);
   if (outcome instanceof Error) return `${section.name} failed ${time}`;
   const r = outcome.report;
   return `${section.name} ${r.outcome} ${time} (${r.uploaded} up, ${r.downloaded} down, ` +
@@ -134,6 +141,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
   });
   const signals = deps.signals ?? processSignals();
   const pass = deps.runPass ?? runPass;
+  const clock = deps.clock ?? systemClock;
   const controller = new AbortController();
   const stopped = new Promise<void>((resolve) =>
     controller.signal.addEventListener("abort", () => resolve(), { once: true })
@@ -196,7 +204,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
           stateDir: config.service.stateDirectory,
           binDirectory: config.service.binDirectory,
           dryRun: false,
-          now: new Date(),
+          now: new Date(clock.now()),
           pool,
           identifier,
           signal: request.signal,
@@ -211,7 +219,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       if (section.identifier !== undefined) {
         purgeTrash(config.service.stateDirectory, section.identifier, {
           keepDays: section.keepDeletedDays,
-          now: new Date(),
+          now: new Date(clock.now()),
         });
       }
       return Promise.resolve();
@@ -225,10 +233,11 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
         pass: sectionPass,
         purge,
         semaphore,
+        clock,
         signal: controller.signal,
         ...(deps.marks === undefined ? {} : { marks: deps.marks }),
         onOutcome: (s, outcome) => {
-          outcomes.set(s.name.toUpperCase(), outcomeSummary(s, outcome));
+          outcomes.set(s.name.toUpperCase(), outcomeSummary(s, outcome, clock.now()));
           void notifier.notify({ STATUS: statusLine(outcomes, workers.size) });
           writeMetrics();
         },
@@ -273,7 +282,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
     let reloadStartedMs: number | undefined;
     const reload = async (): Promise<void> => {
       if (controller.signal.aborted) return;
-      reloadStartedMs = Date.now();
+      reloadStartedMs = clock.now();
       await notifier.notify({ RELOADING: "1", MONOTONIC_USEC: monotonicUsec() });
       log.info("Reloading the configuration");
       let load: ServiceConfigLoad;
@@ -305,10 +314,10 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
     /** Why the watchdog must not be told that all is well, or undefined when it may. */
     const unhealthy = (): string | undefined => {
       if (controller.signal.aborted) return "the service is stopping";
-      const reloadMs = reloadStartedMs === undefined ? 0 : Date.now() - reloadStartedMs;
-      if (reloadMs > (deps.reloadStuckMs ?? 120_000)) {
-        return `a reload has been running for ${Math.round(reloadMs / 1000)} s`;
-      }
+      const reloadMs = reloadStartedMs === undefined ? 0 : clock.now() - reloadStartedMs;
+      const stuckMs = deps.reloadStuckMs ?? 120_000;
+      // The same words at every tick: the line is logged once, not at each withheld ping.
+      if (reloadMs > stuckMs) return `a reload has been running for over ${stuckMs / 1000} s`;
       for (const [name, entry] of workers) {
         if (entry.failure !== undefined) return `the loop of section ${name} stopped`;
       }
@@ -334,7 +343,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
     await notifier.notify({ READY: "1", STATUS: statusLine(outcomes, workers.size) });
     const watchdogMs = notifier.watchdogIntervalMs;
     let withheld: string | undefined;
-    const watchdog = watchdogMs === undefined ? undefined : setInterval(() => {
+    const watchdog = watchdogMs === undefined ? undefined : clock.setInterval(() => {
       const why = unhealthy();
       if (why === undefined) {
         void notifier.notify({ WATCHDOG: "1" });
@@ -351,13 +360,13 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       const all = reloadQueue.catch(() => {}).then(() =>
         Promise.all([...workers.values()].map((entry) => entry.done))
       );
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: TimerId | undefined;
       const graceMs = deps.stopGraceMs ?? 8000;
       const timedOut = await Promise.race([
         all.then(() => false),
-        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), graceMs)),
+        new Promise<boolean>((resolve) => timer = clock.setTimeout(() => resolve(true), graceMs)),
       ]);
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       if (timedOut) {
         log.warn("A pass did not end within {seconds} s of the stop; exiting anyway", {
           seconds: graceMs / 1000,
@@ -367,7 +376,7 @@ export async function runService(deps: ServiceDeps): Promise<ServiceExitCode> {
       }
       return 0;
     } finally {
-      clearInterval(watchdog);
+      clock.clearInterval(watchdog);
     }
   } finally {
     offStop();

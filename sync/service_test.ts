@@ -5,8 +5,17 @@ import type { RemoteFsPool } from "./ftp/mod.ts";
 import type { PassOptions, PassOutcome } from "./pass.ts";
 import type { Notifier } from "./sd_notify.ts";
 import { runService, type ServiceConfigLoad, type ServiceSignals } from "./service.ts";
+import { FakeClock } from "../tests/support/fake_clock.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MINUTE_MS = 60_000;
+
+/** Whether `promise` has settled (after the callbacks already due ran). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => done = true, () => done = true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return done;
+}
 
 function section(name: string, localDir = `/nonexistent/${name}`): SectionConfig {
   return {
@@ -68,12 +77,13 @@ function fakeSignals() {
   };
 }
 
+/** systemd asks for a ping every 10 s (WatchdogSec=20). */
 function fakeNotifier(): Notifier & { sent: string[] } {
   const sent: string[] = [];
   return {
     sent,
     enabled: true,
-    watchdogIntervalMs: 20,
+    watchdogIntervalMs: 10_000,
     notify: (fields) => {
       sent.push(Object.keys(fields).join("+"));
       return Promise.resolve();
@@ -88,7 +98,7 @@ function outcome(options: PassOptions, result: "ok" | "failed" | "aborted"): Pas
       section: options.section.name,
       identifier: options.identifier,
       startedAt: options.now.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: options.now.toISOString(),
       outcome: result,
       uploaded: 0,
       downloaded: 0,
@@ -127,39 +137,37 @@ function captureLogs(): { records: LogRecord[]; lines: () => string[] } {
 
 Deno.test("service: READY, passes on the timer, ConcurrentSynchronisations, stop", async () => {
   const logs = captureLogs();
+  const clock = new FakeClock();
+  const t0 = clock.now();
   const sig = fakeSignals();
   const notifier = fakeNotifier();
-  const starts: Array<{ name: string; at: number }> = [];
+  const starts: string[] = [];
   let running = 0;
   let maxRunning = 0;
   const service = runService({
-    loadConfig: () => Promise.resolve(ok(config([section("FTP1"), section("FTP2")], 0.002, 1))),
+    loadConfig: () => Promise.resolve(ok(config([section("FTP1"), section("FTP2")], 1, 1))),
     makePool: () => pool,
     identifierOf: (s) => Promise.resolve(`${s.name}id`),
     notifier,
     signals: sig.signals,
+    clock,
     runPass: async (options) => {
-      starts.push({ name: options.section.name, at: Date.now() });
+      assert.equal(options.now.getTime(), clock.now(), "the pass's now is the clock's");
+      starts.push(`${options.section.name} ${(clock.now() - t0) / 1000}`);
       running++;
       maxRunning = Math.max(maxRunning, running);
-      await sleep(30);
+      await clock.sleep(10_000);
       running--;
       return outcome(options, "ok");
     },
   });
-  await sleep(600);
+  await clock.advance(3 * MINUTE_MS - 1);
   sig.stop();
-  const stoppedAt = Date.now();
+  assert.ok(await settled(service), "the stop needs no timer when no pass runs");
   assert.equal(await service, 0);
-  assert.ok(Date.now() - stoppedAt < 200);
   assert.equal(maxRunning, 1, "at most ConcurrentSynchronisations=1 pass at once");
-  const ftp1 = starts.filter((s) => s.name === "FTP1");
-  assert.ok(ftp1.length >= 3 && ftp1.length <= 9, `FTP1 passed ${ftp1.length} times`);
-  // ServiceWait (120 ms) counts from the start of the previous pass.
-  for (let i = 1; i < ftp1.length; i++) {
-    const gap = ftp1[i]!.at - ftp1[i - 1]!.at;
-    assert.ok(gap >= 110, `gap ${gap} ms`);
-  }
+  // ServiceWait (1 min) counts from the start of the previous pass; FTP2 waited for the slot.
+  assert.deepEqual(starts, ["FTP1 0", "FTP2 10", "FTP1 60", "FTP2 70", "FTP1 120", "FTP2 130"]);
   assert.equal(notifier.sent[0], "READY+STATUS");
   assert.ok(notifier.sent.includes("WATCHDOG"));
   assert.ok(notifier.sent.includes("STOPPING+STATUS"));
@@ -170,33 +178,38 @@ Deno.test("service: READY, passes on the timer, ConcurrentSynchronisations, stop
 
 Deno.test("service: stop aborts a running pass and resolves 0 at once", async () => {
   captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   let aborted = false;
+  let started = false;
   const service = runService({
     loadConfig: () => Promise.resolve(ok(config([section("FTP1")], 10))),
     makePool: () => pool,
     identifierOf: () => Promise.resolve("id"),
     notifier: fakeNotifier(),
     signals: sig.signals,
+    clock,
     runPass: (options) =>
       new Promise((resolve) => {
+        started = true;
         options.signal!.addEventListener("abort", () => {
           aborted = true;
           resolve(outcome(options, "aborted"));
         });
       }),
   });
-  await sleep(50);
-  const t0 = Date.now();
+  await clock.advance(0);
+  assert.ok(started);
   sig.stop();
+  assert.ok(await settled(service), "resolved without waiting for the grace period");
   assert.equal(await service, 0);
   assert.ok(aborted);
-  assert.ok(Date.now() - t0 < 200);
   resetSync();
 });
 
 Deno.test("service: a pass that ignores the stop is given up after the grace period", async () => {
-  captureLogs();
+  const logs = captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   const service = runService({
     loadConfig: () => Promise.resolve(ok(config([section("FTP1")], 10))),
@@ -204,30 +217,36 @@ Deno.test("service: a pass that ignores the stop is given up after the grace per
     identifierOf: () => Promise.resolve("id"),
     notifier: fakeNotifier(),
     signals: sig.signals,
-    stopGraceMs: 100,
+    clock,
     runPass: async (options) => {
-      await sleep(2000);
+      await clock.sleep(MINUTE_MS);
       return outcome(options, "ok");
     },
   });
-  await sleep(20);
-  const t0 = Date.now();
+  await clock.advance(1000);
   sig.stop();
+  // The grace is 8 s (the default) and the pass would take a minute.
+  await clock.advance(7999);
+  assert.equal(await settled(service), false, "still within the grace");
+  await clock.advance(1);
+  assert.ok(await settled(service), "given up when the grace ended");
   assert.equal(await service, 0);
-  const took = Date.now() - t0;
-  // The grace is 100 ms and the pass would take 2 s: anything well under 2 s is the grace.
-  assert.ok(took >= 90 && took < 1200, `${took} ms`);
-  await sleep(2000); // let the fake pass end
+  assert.ok(
+    logs.lines().includes("warning A pass did not end within 8 s of the stop; exiting anyway"),
+  );
+  await clock.advance(MINUTE_MS); // let the fake pass end
   resetSync();
 });
 
 Deno.test("service: a failing section says so once, is retried, and says when it recovered", async () => {
   const logs = captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   let calls = 0;
   const marks: string[] = [];
   const service = runService({
-    loadConfig: () => Promise.resolve(ok(config([section("FTP1")], 0.001))),
+    clock,
+    loadConfig: () => Promise.resolve(ok(config([section("FTP1")], 1))),
     makePool: () => pool,
     identifierOf: () => Promise.resolve("id"),
     notifier: fakeNotifier(),
@@ -242,10 +261,11 @@ Deno.test("service: a failing section says so once, is retried, and says when it
       return Promise.resolve(outcome(options, calls <= 3 ? "failed" : "ok"));
     },
   });
-  await sleep(300);
+  // Passes at 0 (throws), 1 and 2 min (fail), 3 min (ok), each retried at the next tick.
+  await clock.advance(3 * MINUTE_MS);
   sig.stop();
   assert.equal(await service, 0);
-  assert.ok(calls >= 4, `${calls} passes`);
+  assert.equal(calls, 4);
   // The thrown error is logged (nothing else did); a failed pass's errors were logged by the
   // pass itself, and are not repeated here (issue 14: every failure was logged twice).
   const lines = logs.lines();
@@ -267,10 +287,12 @@ Deno.test("service: a failing section says so once, is retried, and says when it
 
 Deno.test("service: the watchdog is pinged only while the service is healthy", async () => {
   const logs = captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   const notifier = fakeNotifier();
   let reloads = 0;
   const service = runService({
+    clock,
     loadConfig: (when) => {
       if (when === "start") return Promise.resolve(ok(config([section("FTP1")], 10)));
       reloads++;
@@ -280,24 +302,27 @@ Deno.test("service: the watchdog is pinged only while the service is healthy", a
     identifierOf: () => Promise.resolve("id"),
     notifier,
     signals: sig.signals,
-    reloadStuckMs: 60,
-    stopGraceMs: 50,
+    reloadStuckMs: MINUTE_MS,
     runPass: (options) => Promise.resolve(outcome(options, "ok")),
   });
-  await sleep(100);
   const pings = () => notifier.sent.filter((s) => s === "WATCHDOG").length;
-  assert.ok(pings() >= 2, `${pings()} pings while healthy`);
+  await clock.advance(30_000);
+  assert.equal(pings(), 3, "a ping every 10 s while healthy");
   sig.reload();
-  await sleep(150);
-  const stuck = pings();
-  await sleep(150);
-  assert.equal(pings(), stuck, "no ping while the reload hangs");
+  // The reload hangs: pings go on for its first minute (at 40..90 s), then stop.
+  await clock.advance(MINUTE_MS);
+  assert.equal(pings(), 9);
+  await clock.advance(5 * MINUTE_MS);
+  assert.equal(pings(), 9, "no ping while the reload hangs");
   assert.equal(reloads, 1);
-  assert.equal(
-    logs.lines().filter((l) => l.includes("Not pinging systemd's watchdog: a reload")).length,
-    1,
-  );
+  // Said once, not at each of the 30 withheld pings.
+  assert.deepEqual(logs.lines().filter((l) => l.includes("Not pinging")), [
+    "error Not pinging systemd's watchdog: a reload has been running for over 60 s; " +
+    "systemd will restart the service",
+  ]);
   sig.stop();
+  // The hung reload is waited for within the stop's grace (8 s).
+  await clock.advance(8000);
   assert.equal(await service, 0);
   resetSync();
 });
@@ -306,6 +331,7 @@ Deno.test("service: each reload is answered; MetricsFile is written after each p
   captureLogs();
   const dir = await Deno.makeTempDir();
   try {
+    const clock = new FakeClock();
     const sig = fakeSignals();
     const answers: unknown[] = [];
     const withMetrics = (c: Config): Config => ({
@@ -320,16 +346,17 @@ Deno.test("service: each reload is answered; MetricsFile is written after each p
       notifier: fakeNotifier(),
       signals: sig.signals,
       onReloaded: (answer) => answers.push(answer),
+      clock,
       runPass: (options) => Promise.resolve(outcome(options, "ok")),
     });
-    await sleep(50);
+    await clock.advance(0);
     assert.match(Deno.readTextFileSync(`${dir}/ftp-clone.prom`), /section="FTP1"/);
     next = { ok: false, errors: ["/x/parametre.ini:3: [Service] ServiceWait: not a number"] };
     sig.reload();
-    await sleep(50);
+    await clock.advance(0);
     next = ok(withMetrics(config([section("FTP1"), section("FTP2")], 10)));
     sig.reload();
-    await sleep(50);
+    await clock.advance(0);
     sig.stop();
     assert.equal(await service, 0);
     assert.deepEqual(answers, [
@@ -349,11 +376,13 @@ Deno.test("service: each reload is answered; MetricsFile is written after each p
 
 Deno.test("service: SIGHUP reloads; a bad file is refused and the running config stays", async () => {
   const logs = captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   const notifier = fakeNotifier();
   let next: ServiceConfigLoad = ok(config([section("FTP1")], 10));
   const passes: string[] = [];
   const service = runService({
+    clock,
     loadConfig: () => Promise.resolve(next),
     makePool: () => pool,
     identifierOf: () => Promise.resolve("id"),
@@ -364,22 +393,24 @@ Deno.test("service: SIGHUP reloads; a bad file is refused and the running config
       return Promise.resolve(outcome(options, "ok"));
     },
   });
-  await sleep(50);
+  await clock.advance(0);
   assert.deepEqual(passes, ["FTP1"]);
   // A refused file: nothing changes.
   next = { ok: false, errors: ["/x/parametre.ini:3: [Service] ServiceWait: not a number"] };
   sig.reload();
-  await sleep(50);
+  await clock.advance(2 * MINUTE_MS);
   assert.deepEqual(passes, ["FTP1"]);
   assert.ok(logs.lines().includes("error /x/parametre.ini:3: [Service] ServiceWait: not a number"));
-  // A good one: ServiceWait 10 -> 0.001 min takes effect at once, FTP2 is added.
-  next = ok(config([section("FTP1"), section("FTP2")], 0.001));
+  // A good one: ServiceWait 10 -> 1 min takes effect at once (FTP1 is due since 1 min), FTP2 is
+  // added.
+  next = ok(config([section("FTP1"), section("FTP2")], 1));
   sig.reload();
-  await sleep(100);
+  await clock.advance(0);
+  assert.deepEqual(passes.toSorted(), ["FTP1", "FTP1", "FTP2"]);
+  await clock.advance(MINUTE_MS);
   sig.stop();
   assert.equal(await service, 0);
-  assert.ok(passes.filter((p) => p === "FTP1").length >= 3, passes.join());
-  assert.ok(passes.includes("FTP2"));
+  assert.deepEqual(passes.toSorted(), ["FTP1", "FTP1", "FTP1", "FTP2", "FTP2"]);
   const reloads = notifier.sent.filter((s) => s === "RELOADING+MONOTONIC_USEC").length;
   assert.equal(reloads, 2);
   assert.ok(logs.lines().some((l) => l.startsWith("info Configuration reloaded: 2 section(s)")));
@@ -404,6 +435,7 @@ Deno.test("service: a configuration with errors at start exits 2", async () => {
 
 Deno.test("service: a progress line comes during a long pass", async () => {
   const logs = captureLogs();
+  const clock = new FakeClock();
   const sig = fakeSignals();
   const service = runService({
     loadConfig: () => Promise.resolve(ok(config([section("FTP1")], 10))),
@@ -411,19 +443,21 @@ Deno.test("service: a progress line comes during a long pass", async () => {
     identifierOf: () => Promise.resolve("id"),
     notifier: fakeNotifier(),
     signals: sig.signals,
-    worker: { progressIntervalMs: 40 },
+    clock,
     runPass: async (options) => {
-      await sleep(60);
+      await clock.sleep(30_000);
       options.onProgress?.({ filesDone: 1, filesTotal: 4, bytesDone: 10, bytesTotal: 40 });
-      await sleep(60);
+      await clock.sleep(30_000);
       return outcome(options, "ok");
     },
   });
-  await sleep(200);
+  await clock.advance(2 * MINUTE_MS);
   sig.stop();
   await service;
-  const progress = logs.lines().filter((l) => l.startsWith("info Pass running for"));
-  assert.ok(progress.some((l) => l.endsWith("listing and planning")), progress.join("\n"));
-  assert.ok(progress.some((l) => l.endsWith("1/4 files, 10/40 bytes done")), progress.join("\n"));
+  // A line every 25 s (the default) while the pass runs, none after it ended at 60 s.
+  assert.deepEqual(logs.lines().filter((l) => l.startsWith("info Pass running for")), [
+    "info Pass running for 25 s: listing and planning",
+    "info Pass running for 50 s: 1/4 files, 10/40 bytes done",
+  ]);
   resetSync();
 });

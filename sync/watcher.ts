@@ -10,6 +10,7 @@
  * @module
  */
 import { relative, sep } from "node:path";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import { isTemporaryName } from "./exclude.ts";
 import type { Action } from "./types.ts";
 
@@ -19,6 +20,8 @@ export interface DebounceTiming {
   settleMs?: number;
   /** Most time from a batch's first event to its firing. @default {10000} */
   maxDelayMs?: number;
+  /** @default {systemClock} */
+  clock?: Clock;
 }
 
 /** Collects paths and hands them over in batches (see the module doc for the timing). */
@@ -26,15 +29,17 @@ export class Debouncer {
   readonly #onBatch: (paths: string[]) => void;
   readonly #settleMs: number;
   readonly #maxDelayMs: number;
+  readonly #clock: Clock;
   #pending = new Set<string>();
-  #settleTimer: ReturnType<typeof setTimeout> | undefined;
-  #maxTimer: ReturnType<typeof setTimeout> | undefined;
+  #settleTimer: TimerId | undefined;
+  #maxTimer: TimerId | undefined;
 
   /** `onBatch` receives each batch's distinct paths. */
   constructor(onBatch: (paths: string[]) => void, timing: DebounceTiming = {}) {
     this.#onBatch = onBatch;
     this.#settleMs = timing.settleMs ?? 2000;
     this.#maxDelayMs = timing.maxDelayMs ?? 10_000;
+    this.#clock = timing.clock ?? systemClock;
   }
 
   /** Paths waiting for the next batch. */
@@ -50,9 +55,9 @@ export class Debouncer {
       added = true;
     }
     if (!added) return;
-    clearTimeout(this.#settleTimer);
-    this.#settleTimer = setTimeout(() => this.#fire(), this.#settleMs);
-    this.#maxTimer ??= setTimeout(() => this.#fire(), this.#maxDelayMs);
+    this.#clock.clearTimeout(this.#settleTimer);
+    this.#settleTimer = this.#clock.setTimeout(() => this.#fire(), this.#settleMs);
+    this.#maxTimer ??= this.#clock.setTimeout(() => this.#fire(), this.#maxDelayMs);
   }
 
   /** Drops pending paths and timers. */
@@ -62,8 +67,8 @@ export class Debouncer {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#settleTimer);
-    clearTimeout(this.#maxTimer);
+    this.#clock.clearTimeout(this.#settleTimer);
+    this.#clock.clearTimeout(this.#maxTimer);
     this.#settleTimer = undefined;
     this.#maxTimer = undefined;
   }
@@ -110,6 +115,9 @@ export function isTemporaryPath(relPath: string): boolean {
   return relPath.split("/").some(isTemporaryName);
 }
 
+/** Starts watching a directory tree recursively: `Deno.watchFs` unless a test passes a fake. */
+export type WatchFs = (root: string) => AsyncIterable<Deno.FsEvent> & { close(): void };
+
 /** Options of {@linkcode watchLocalDir}. */
 export interface WatchOptions extends DebounceTiming {
   /** Receives each batch of changed relative paths. */
@@ -118,6 +126,8 @@ export interface WatchOptions extends DebounceTiming {
   onError?: (error: Error) => void;
   /** How long after `release` late events for the pass's own paths are still dropped. @default {1500} */
   graceMs?: number;
+  /** @default {Deno.watchFs, recursive} */
+  watchFs?: WatchFs;
 }
 
 /** A running watch on one directory tree. */
@@ -137,7 +147,8 @@ export interface LocalWatcher {
  * the inotify limits are reached).
  */
 export function watchLocalDir(root: string, options: WatchOptions): LocalWatcher {
-  const fsWatcher = Deno.watchFs(root, { recursive: true });
+  const fsWatcher = (options.watchFs ?? ((dir) => Deno.watchFs(dir, { recursive: true })))(root);
+  const clock = options.clock ?? systemClock;
   const debouncer = new Debouncer(options.onBatch, options);
   const graceMs = options.graceMs ?? 1500;
   let held: Set<string> | undefined;
@@ -159,7 +170,7 @@ export function watchLocalDir(root: string, options: WatchOptions): LocalWatcher
         for (const path of event.paths) {
           const rel = toRelative(path);
           if (rel === undefined || isTemporaryPath(rel)) continue;
-          if (held === undefined && Date.now() < ownUntil && own.has(rel)) continue;
+          if (held === undefined && clock.now() < ownUntil && own.has(rel)) continue;
           paths.push(rel);
         }
         if (paths.length === 0) continue;
@@ -182,7 +193,7 @@ export function watchLocalDir(root: string, options: WatchOptions): LocalWatcher
       const buffered = held ?? new Set<string>();
       held = undefined;
       own = ownPaths;
-      ownUntil = Date.now() + graceMs;
+      ownUntil = clock.now() + graceMs;
       debouncer.add([...buffered].filter((path) => !ownPaths.has(path)));
     },
     get active() {

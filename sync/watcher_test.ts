@@ -2,46 +2,58 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Debouncer, isTemporaryPath, localWrites, watchLocalDir } from "./watcher.ts";
 import type { Action } from "./types.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { FakeClock } from "../tests/support/fake_clock.ts";
+import { FakeWatchFs } from "../tests/support/fake_watch_fs.ts";
 
 Deno.test("Debouncer fires after changes settle", async () => {
+  const clock = new FakeClock();
   const batches: string[][] = [];
-  const d = new Debouncer((paths) => batches.push(paths), { settleMs: 40, maxDelayMs: 1000 });
+  const d = new Debouncer((paths) => batches.push(paths), {
+    settleMs: 40,
+    maxDelayMs: 1000,
+    clock,
+  });
   d.add(["a"]);
-  await sleep(15);
+  await clock.advance(15);
   d.add(["b", "a"]);
-  await sleep(15);
+  // The second add restarted the 40 ms: nothing at 54 ms, the batch at 55 ms.
+  await clock.advance(39);
   assert.deepEqual(batches, []);
-  await sleep(60);
+  await clock.advance(1);
   assert.deepEqual(batches, [["a", "b"]]);
   d.close();
 });
 
 Deno.test("Debouncer fires at the max delay while changes go on", async () => {
+  const clock = new FakeClock();
   const batches: string[][] = [];
-  const d = new Debouncer((paths) => batches.push(paths), { settleMs: 40, maxDelayMs: 120 });
-  const started = Date.now();
-  // Changes keep coming every 10 ms, so only the max delay can fire it; the loop gives up
-  // after 1 s. The upper bound is loose: timers run late on a loaded 2-core machine.
-  while (Date.now() - started < 1000 && batches.length === 0) {
-    d.add([`f${Date.now()}`]);
-    await sleep(10);
+  const d = new Debouncer((paths) => batches.push(paths), {
+    settleMs: 40,
+    maxDelayMs: 120,
+    clock,
+  });
+  const started = clock.now();
+  // Changes keep coming every 10 ms, so only the max delay can fire the batch.
+  while (clock.now() - started < 1000 && batches.length === 0) {
+    d.add([`f${clock.now() - started}`]);
+    await clock.advance(10);
   }
-  const elapsed = Date.now() - started;
   assert.equal(batches.length, 1);
-  assert.ok(elapsed >= 110 && elapsed < 600, `fired after ${elapsed} ms`);
+  assert.equal(clock.now() - started, 120);
+  assert.equal(batches[0]!.length, 12, "the changes of 0..110 ms");
   d.close();
 });
 
 Deno.test("Debouncer ignores an empty add and close drops pending paths", async () => {
+  const clock = new FakeClock();
   const batches: string[][] = [];
-  const d = new Debouncer((paths) => batches.push(paths), { settleMs: 10, maxDelayMs: 50 });
+  const d = new Debouncer((paths) => batches.push(paths), { settleMs: 10, maxDelayMs: 50, clock });
   d.add([]);
+  assert.equal(clock.pending, 0, "an empty add starts no timer");
   d.add(["x"]);
   assert.equal(d.pending, 1);
   d.close();
-  await sleep(60);
+  await clock.advance(60);
   assert.deepEqual(batches, []);
 });
 
@@ -71,37 +83,66 @@ Deno.test("isTemporaryPath() spots ftp-clone's temporary names", () => {
   assert.equal(isTemporaryPath("d/x.txt"), false);
 });
 
-Deno.test("watchLocalDir() batches real changes and drops the pass's own writes", async () => {
-  const root = await Deno.makeTempDir({ prefix: "watch-" });
+Deno.test("watchLocalDir() batches changes and drops temporary names and the pass's own writes", async () => {
+  const clock = new FakeClock();
+  const fs = new FakeWatchFs();
   const batches: string[][] = [];
-  const watcher = watchLocalDir(root, {
+  const watcher = watchLocalDir("/l", {
     onBatch: (paths) => batches.push(paths.sort()),
     settleMs: 100,
     maxDelayMs: 1000,
     graceMs: 300,
+    clock,
+    watchFs: fs.watchFs,
+  });
+  fs.emit("create", "user.txt");
+  fs.emit("modify", ".ftp-clone.down.0123456789ab.t.part");
+  fs.emit("access", "read.txt");
+  await clock.advance(100);
+  assert.deepEqual(batches, [["user.txt"]]);
+
+  // A pass: it writes own.txt (and d/, its folder); the user writes mine.txt meanwhile.
+  watcher.hold();
+  fs.emit("create", "d", "d/own.txt");
+  fs.emit("create", "mine.txt");
+  await clock.advance(2000);
+  assert.equal(batches.length, 1, "nothing fires during the pass");
+  watcher.release(new Set(["d", "d/own.txt"]));
+  // A late event for the pass's own write, within the grace: dropped too.
+  fs.emit("modify", "d/own.txt");
+  await clock.advance(100);
+  assert.deepEqual(batches, [["user.txt"], ["mine.txt"]]);
+  // After the grace, a change to that path is the user's again.
+  await clock.advance(200);
+  fs.emit("modify", "d/own.txt");
+  await clock.advance(100);
+  assert.deepEqual(batches[2], ["d/own.txt"]);
+  assert.equal(watcher.active, true);
+  watcher.close();
+  assert.equal(watcher.active, false);
+  assert.equal(fs.open, 0, "close() closed the watch");
+});
+
+Deno.test("watchLocalDir() on a real directory: a write reaches a batch", async () => {
+  const root = await Deno.makeTempDir({ prefix: "watch-" });
+  const clock = new FakeClock();
+  const batches: string[][] = [];
+  const watcher = watchLocalDir(root, {
+    onBatch: (paths) => batches.push(paths),
+    settleMs: 100,
+    clock,
   });
   try {
     await Deno.writeTextFile(join(root, "user.txt"), "1");
-    await Deno.writeTextFile(join(root, ".ftp-clone.down.0123456789ab.t.part"), "x");
-    await sleep(400);
+    // The kernel's event arrives in real time; it is the batching that runs on the fake clock.
+    const deadline = Date.now() + 10_000;
+    while (clock.pending === 0 && Date.now() < deadline) await clock.advance(0);
+    await clock.advance(100);
     assert.deepEqual(batches, [["user.txt"]]);
-
-    // A pass: it writes own.txt; the user writes mine.txt meanwhile.
-    watcher.hold();
-    await Deno.writeTextFile(join(root, "own.txt"), "2");
-    await Deno.writeTextFile(join(root, "mine.txt"), "3");
-    await sleep(300);
-    assert.equal(batches.length, 1, "nothing fires during the pass");
-    watcher.release(new Set(["own.txt"]));
-    await sleep(400);
-    assert.deepEqual(batches[1], ["mine.txt"]);
-    assert.equal(batches.length, 2);
-    assert.equal(watcher.active, true);
   } finally {
     watcher.close();
     await Deno.remove(root, { recursive: true });
   }
-  assert.equal(watcher.active, false);
 });
 
 Deno.test("watchLocalDir() throws for a missing directory", () => {

@@ -1,7 +1,8 @@
 /**
  * What CI must see besides behaviour: formatting, lint, type checks, and the import layering of
  * the module map (cli -> {config, sync, deploy}; sync -> sync/ftp; across folders only through a
- * folder's mod.ts; no cycles).
+ * folder's mod.ts; no cycles; product code never imports tests/), and no product file that only
+ * tests use (test doubles and test models live under tests/; a file nothing imports is dead).
  * @module
  */
 import assert from "node:assert/strict";
@@ -113,6 +114,10 @@ Deno.test("imports follow the module map and have no cycles", () => {
     for (const { target, typeOnly } of localImports(file)) {
       edges.push(target);
       if (isTest) continue;
+      if (target.startsWith("tests/")) {
+        problems.push(`${file}: product code never imports tests/ ("${target}")`);
+        continue;
+      }
       // The CLI reads its version from deno.json.
       if (target === "deno.json" && from === "cli") continue;
       const to = layerOf(target);
@@ -144,4 +149,19 @@ Deno.test("imports follow the module map and have no cycles", () => {
   };
   for (const file of graph.keys()) visit(file, []);
   assert.deepEqual(problems, []);
+});
+
+/** Programs run directly (deno.json's tasks), besides the CLI's mod.ts. */
+const ENTRY_POINTS = ["mod.ts", "deploy/build_dist.ts"];
+
+Deno.test("every product file is reached from an entry point, not only from tests", () => {
+  const product = sourceFiles().filter((file) => !file.endsWith("_test.ts"));
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const { target } of localImports(file)) if (target.endsWith(".ts")) visit(target);
+  };
+  for (const entry of ENTRY_POINTS) visit(entry);
+  assert.deepEqual(product.filter((file) => !reached.has(file)), []);
 });

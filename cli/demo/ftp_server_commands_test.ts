@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startFtpServer } from "./ftp_server.ts";
-import { RawFtpClient } from "./raw_ftp_client.ts";
+import { RawFtpClient } from "../../tests/support/raw_ftp_client.ts";
 
 /** A server on a fresh root with a logged-in raw client. */
 async function withClient(fn: (client: RawFtpClient, root: string) => Promise<void>) {

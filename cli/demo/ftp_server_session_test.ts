@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startFtpServer } from "./ftp_server.ts";
-import { RawFtpClient, readToEnd } from "./raw_ftp_client.ts";
+import { RawFtpClient, readToEnd } from "../../tests/support/raw_ftp_client.ts";
 
 /** A server on a fresh root and a raw client connected to it (not logged in). */
 async function withRaw(

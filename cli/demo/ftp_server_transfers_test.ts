@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startFtpServer } from "./ftp_server.ts";
-import { RawFtpClient, readToEnd } from "./raw_ftp_client.ts";
+import { RawFtpClient, readToEnd } from "../../tests/support/raw_ftp_client.ts";
 
 const decoder = new TextDecoder();
 const NOW = Date.UTC(2026, 10, 25, 13, 7, 0);

@@ -6,4 +6,3 @@
 export { type DemoOptions, runDemo } from "./demo.ts";
 export { type FtpServer, type FtpServerOptions, startFtpServer } from "./ftp_server.ts";
 export type { CommandInterceptor, Interception } from "./ftp_server_session.ts";
-export { RawFtpClient, type RawReply, readToEnd } from "./raw_ftp_client.ts";

@@ -1,6 +1,7 @@
 /**
  * The seam between the sync engine and FTP: one connection's view of the remote tree.
- * Implemented on the FTP engine (`ftp_remote_fs.ts`) and in memory for tests (`memory_remote_fs.ts`).
+ * Implemented on the FTP engine (`ftp_remote_fs.ts`) and, for tests, in memory
+ * (`tests/support/memory_remote_fs.ts`).
  * @module
  */
 /** What a listing line says an entry is. Symlinks and others are reported, never followed. */

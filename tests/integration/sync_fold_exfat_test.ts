@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
-import { applyResults } from "../../sync/apply_results.ts";
+import { applyResults } from "../support/apply_results.ts";
 import { compileExclude } from "../../sync/exclude.ts";
 import { execute } from "../../sync/execute.ts";
-import { MemoryRemoteTree } from "../../sync/ftp/memory_remote_fs.ts";
+import { MemoryRemoteTree } from "../support/memory_remote_fs.ts";
 import { listLocal } from "../../sync/local_lister.ts";
 import { plan } from "../../sync/plan.ts";
 import { listRemote } from "../../sync/remote_lister.ts";

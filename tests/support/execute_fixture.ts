@@ -10,7 +10,7 @@ import {
   MemoryRemoteTree,
   type MemoryRemoteTreeOptions,
   type RemoteOp,
-} from "../../sync/ftp/memory_remote_fs.ts";
+} from "./memory_remote_fs.ts";
 import type { RemoteFs, RemoteFsPool } from "../../sync/ftp/remote_fs.ts";
 import { statLocal } from "../../sync/local_fs.ts";
 import type { Action, Entry, Plan } from "../../sync/types.ts";

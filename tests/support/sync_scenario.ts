@@ -5,7 +5,7 @@
  */
 import { dirname, join } from "node:path";
 import type { SectionConfig } from "../../config/mod.ts";
-import { MemoryRemoteTree } from "../../sync/ftp/memory_remote_fs.ts";
+import { MemoryRemoteTree } from "./memory_remote_fs.ts";
 import type { HashAlgorithm } from "../../sync/ftp/remote_fs.ts";
 import { type PassOptions, type PassOutcome, runPass } from "../../sync/pass.ts";
 import { TRASH_DIR_NAME } from "../../sync/exclude.ts";

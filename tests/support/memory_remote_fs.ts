@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { FtpError } from "./errors.ts";
+import { FtpError } from "../../sync/ftp/errors.ts";
 import {
   type InjectedFailure,
   type MemoryNode,
@@ -23,7 +23,7 @@ import type {
   RemoteFs,
   ServerTimeView,
   TransferOptions,
-} from "./remote_fs.ts";
+} from "../../sync/ftp/remote_fs.ts";
 
 export { MemoryRemoteFsPool } from "./memory_remote_pool.ts";
 

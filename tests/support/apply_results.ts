@@ -1,8 +1,10 @@
 /**
- * The next baseline from the results of a pass (docs/design.md, invariant 2).
+ * The next baseline from the results of a pass (docs/design.md, invariant 2), on an in-memory
+ * `Baseline`: the model of what `runPass` does with its `BaselineStore` (`onResult` adds the
+ * updates of successful results only), for tests that chain passes without a state directory.
  * @module
  */
-import type { ActionResult, Baseline, BaselineRow } from "./types.ts";
+import type { ActionResult, Baseline, BaselineRow } from "../../sync/types.ts";
 
 /**
  * A new baseline: the old one with the updates of every successful result applied in order

@@ -3,8 +3,8 @@
  * replaced, a 421 shrinks it.
  * @module
  */
-import { FtpError } from "./errors.ts";
-import type { RemoteFs, RemoteFsPool } from "./remote_fs.ts";
+import { FtpError } from "../../sync/ftp/errors.ts";
+import type { RemoteFs, RemoteFsPool } from "../../sync/ftp/remote_fs.ts";
 
 /** What the pool opens connections with (a `MemoryRemoteTree`). */
 export interface MemoryConnector {

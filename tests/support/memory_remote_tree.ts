@@ -3,8 +3,8 @@
  * time precision, failure injection and operation counters.
  * @module
  */
-import { FtpError } from "./errors.ts";
-import type { HashAlgorithm, RemoteCapabilities } from "./remote_fs.ts";
+import { FtpError } from "../../sync/ftp/errors.ts";
+import type { HashAlgorithm, RemoteCapabilities } from "../../sync/ftp/remote_fs.ts";
 
 /** Operations counted and open to failure injection. */
 export type RemoteOp =

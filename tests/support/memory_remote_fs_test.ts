@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FtpError } from "./errors.ts";
+import { FtpError } from "../../sync/ftp/errors.ts";
 import { MemoryRemoteTree } from "./memory_remote_fs.ts";
 
 const NOW = Date.parse("2026-11-25T14:05:31.500Z");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyResults } from "./apply_results.ts";
-import type { Action, ActionResult, Baseline, BaselineRow, Entry } from "./types.ts";
+import type { Action, ActionResult, Baseline, BaselineRow, Entry } from "../../sync/types.ts";
 
 function row(path: string, mtimeMs: number): BaselineRow {
   const entry: Entry = { path, kind: "file", size: 1, mtimeMs, mtimePrecisionMs: 1, rawTime: "" };
