@@ -3,29 +3,16 @@ import { exitCodeFor, syncSections } from "./run_sections.ts";
 import { MemoryRemoteTree } from "../tests/support/memory_remote_fs.ts";
 import type { RemoteFsPool } from "./ftp/mod.ts";
 import type { SectionConfig } from "../config/mod.ts";
+import { testSection } from "../tests/support/section_config.ts";
 
 function section(name: string, localDir: string, remoteDir: string): SectionConfig {
-  return {
+  return testSection({
     name,
-    line: 1,
-    server: "127.0.0.1",
-    type: "ftp",
-    port: 21,
-    user: "u",
-    password: "",
     concurrentConnections: 2,
     remoteDir,
     localDir,
-    linuxChmod: [],
     identifier: `${name}-id`,
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
-  };
+  });
 }
 
 Deno.test("syncSections() runs each section with its own pool, concurrency at a time", async () => {

@@ -5,31 +5,12 @@ import { Semaphore } from "./semaphore.ts";
 import { SectionWorker, type SectionWorkerOptions } from "./section_worker.ts";
 import { FakeClock } from "../tests/support/fake_clock.ts";
 import { FakeWatchFs } from "../tests/support/fake_watch_fs.ts";
+import { testSection } from "../tests/support/section_config.ts";
 
 const MINUTE_MS = 60_000;
 
 function section(localDir: string): SectionConfig {
-  return {
-    name: "FTP1",
-    line: 1,
-    server: "127.0.0.1",
-    type: "ftp",
-    port: 21,
-    user: "u",
-    password: "",
-    concurrentConnections: 1,
-    remoteDir: "/",
-    localDir,
-    linuxChmod: [],
-    identifier: "id",
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
-  };
+  return testSection({ concurrentConnections: 1, remoteDir: "/", localDir, identifier: "id" });
 }
 
 function okOutcome(written: string[] = []): PassOutcome {

@@ -6,6 +6,7 @@ import type { PassOptions, PassOutcome } from "./pass.ts";
 import type { Notifier } from "./sd_notify.ts";
 import { runService, type ServiceConfigLoad, type ServiceSignals } from "./service.ts";
 import { FakeClock } from "../tests/support/fake_clock.ts";
+import { testSection } from "../tests/support/section_config.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -18,27 +19,13 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 function section(name: string, localDir = `/nonexistent/${name}`): SectionConfig {
-  return {
+  return testSection({
     name,
-    line: 1,
-    server: "127.0.0.1",
-    type: "ftp",
-    port: 21,
-    user: "u",
-    password: "",
     concurrentConnections: 1,
     remoteDir: "/",
     localDir,
-    linuxChmod: [],
     identifier: `${name}id`,
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
-  };
+  });
 }
 
 function config(sections: SectionConfig[], waitMinutes: number, concurrent = 4): Config {

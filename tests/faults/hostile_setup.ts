@@ -6,6 +6,7 @@ import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { type PassOutcome, runPass } from "../../sync/mod.ts";
 import type { HostileServer } from "../support/hostile_ftp_server.ts";
+import { serverSection } from "../support/section_config.ts";
 
 /** The clock of the hostile tests (LIST year inference), ms since the epoch. */
 export const NOW: number = Date.parse("2026-11-25T12:00:00Z");
@@ -30,26 +31,7 @@ export function hostileConnect(
 
 /** A section over a hostile server's `/d`. */
 export function hostileSection(srv: HostileServer, localDir: string): SectionConfig {
-  return {
-    name: "FTP1",
-    line: 1,
-    server: srv.host,
-    type: "ftp",
-    port: srv.port,
-    user: srv.user,
-    password: srv.password,
-    concurrentConnections: 2,
-    remoteDir: "/d",
-    localDir,
-    linuxChmod: [],
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
-  };
+  return serverSection(srv, { concurrentConnections: 2, remoteDir: "/d", localDir });
 }
 
 /** The Identifier of the hostile tests' sections. */

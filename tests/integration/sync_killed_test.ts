@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import { readBaseline } from "../../sync/baseline_reader.ts";
 import { ignoreUnlessServer, startServer } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
 import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
+import { serverSection } from "../support/section_config.ts";
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
@@ -26,27 +26,12 @@ Deno.test({
       const big = pseudoRandomBytes(96 * 1024 * 1024, 5);
       for (let i = 0; i < 30; i++) await srv.writeFile(`data/small/s${i}.txt`, `small ${i}`);
       await srv.writeFile("data/zz-big.bin", big);
-      const section: SectionConfig = {
+      const section = serverSection(srv, {
         name: "KILLED",
-        line: 1,
-        server: srv.host,
-        type: "ftp",
-        port: srv.port,
-        user: srv.user,
-        password: srv.password,
         concurrentConnections: 2,
-        remoteDir: "/data",
         localDir: local,
-        linuxChmod: [],
         identifier: "feedfacefeedfacefeedfacefeedfacefeedface",
-        tlsVerify: true,
-        direction: "both",
-        exclude: [],
-        maxDeletePercent: 50,
-        keepDeletedDays: 30,
-        serverTime: { mode: "auto" },
-        verifyEveryMs: 86_400_000,
-      };
+      });
       const child = new Deno.Command(Deno.execPath(), {
         args: [
           "run",

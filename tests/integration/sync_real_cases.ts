@@ -21,6 +21,7 @@ import {
 } from "../support/ftp_servers.ts";
 import { walkLocal } from "../support/sync_scenario.ts";
 import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
+import { serverSection } from "../support/section_config.ts";
 
 const TYPES: Record<TlsMode, SectionConfig["type"]> = {
   plain: "ftp",
@@ -52,29 +53,15 @@ async function setUp(
   const stateDir = join(root, "state");
   Deno.mkdirSync(local, { recursive: true });
   await srv.mkdir(name);
-  const section: SectionConfig = {
+  const section = serverSection(srv, {
     name,
-    line: 1,
-    server: srv.host,
     type: TYPES[srv.mode],
-    port: srv.port,
-    user: srv.user,
-    password: srv.password,
-    concurrentConnections: 4,
     remoteDir: `/${name}`,
     localDir: local,
-    linuxChmod: [],
     identifier: `${name}-0123456789abcdef0123456789abcdef0123`,
-    tlsVerify: true,
     tlsFingerprint: srv.certFingerprint,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
     ...extra,
-  };
+  });
   return {
     srv,
     local,

@@ -12,6 +12,7 @@ import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { type PassOutcome, runPass } from "../../sync/pass.ts";
 import { ignoreUnlessServer, startServer, type TestServer } from "../support/ftp_servers.ts";
 import { optionsFor, pseudoRandomBytes } from "./ftp_layer_support.ts";
+import { serverSection } from "../support/section_config.ts";
 
 const MIB = 1024 * 1024;
 const SIZE = 64 * MIB;
@@ -23,27 +24,12 @@ function sha256(data: Uint8Array): string {
 }
 
 function section(srv: TestServer, local: string): SectionConfig {
-  return {
+  return serverSection(srv, {
     name: "resume",
-    line: 1,
-    server: srv.host,
-    type: "ftp",
-    port: srv.port,
-    user: srv.user,
-    password: srv.password,
     concurrentConnections: 2,
-    remoteDir: "/data",
     localDir: local,
-    linuxChmod: [],
     identifier: "resume-0123456789abcdef0123456789abcdef0123",
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
-  };
+  });
 }
 
 async function pass(srv: TestServer, root: string): Promise<PassOutcome> {

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { SectionConfig } from "../../config/mod.ts";
 import { connectRemoteFs, FtpPool } from "../../sync/ftp/mod.ts";
 import { runPass } from "../../sync/pass.ts";
 import { ignoreUnlessServer, startServer } from "../support/ftp_servers.ts";
 import { optionsFor } from "./ftp_layer_support.ts";
+import { serverSection } from "../support/section_config.ts";
 
 /** Files in the tree: 100 per directory. */
 const FILES = 40_000;
@@ -62,27 +62,12 @@ Deno.test({
       const done = await new Deno.Command(tool, { args }).output();
       assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
     }
-    const section: SectionConfig = {
+    const section = serverSection(srv, {
       name: "BIG",
-      line: 1,
-      server: srv.host,
-      type: "ftp",
-      port: srv.port,
-      user: srv.user,
-      password: srv.password,
       concurrentConnections: 2,
-      remoteDir: "/data",
       localDir: local,
-      linuxChmod: [],
       identifier: "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed",
-      tlsVerify: true,
-      direction: "both",
-      exclude: [],
-      maxDeletePercent: 50,
-      keepDeletedDays: 30,
-      serverTime: { mode: "auto" },
-      verifyEveryMs: 86_400_000,
-    };
+    });
     // The first sync (adopting every file) runs here, without a limit: its plan holds an
     // action per file.
     const pool = new FtpPool(() => connectRemoteFs(optionsFor(srv)), { size: 2 });

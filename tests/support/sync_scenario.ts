@@ -9,6 +9,7 @@ import { MemoryRemoteTree } from "./memory_remote_fs.ts";
 import type { HashAlgorithm } from "../../sync/ftp/remote_fs.ts";
 import { type PassOptions, type PassOutcome, runPass } from "../../sync/pass.ts";
 import { TRASH_DIR_NAME } from "../../sync/exclude.ts";
+import { testSection } from "./section_config.ts";
 
 /** A fake clock shared by the remote server and the passes (ms since the epoch). */
 export interface FakeClock {
@@ -108,28 +109,13 @@ export async function makeScenario(options: ScenarioOptions): Promise<Scenario> 
   const remoteDir = "/data";
   tree.putDir(remoteDir);
   const identifier = "0123456789abcdef0123456789abcdef01234567";
-  const section: SectionConfig = {
-    name: "FTP1",
-    line: 1,
-    server: "127.0.0.1",
-    type: "ftp",
-    port: 21,
-    user: "test",
-    password: "",
+  const section = testSection({
     concurrentConnections: options.poolSize ?? 4,
     remoteDir,
     localDir: local,
-    linuxChmod: [],
     identifier,
-    tlsVerify: true,
-    direction: "both",
-    exclude: [],
-    maxDeletePercent: 50,
-    keepDeletedDays: 30,
-    serverTime: { mode: "auto" },
-    verifyEveryMs: 86_400_000,
     ...options.section,
-  };
+  });
   const remote = (path: string): string => `${remoteDir}/${path}`;
   const scenario: Scenario = {
     root,

@@ -15,6 +15,7 @@ import { type ServerOptions, startServer, type TestServer } from "../support/ftp
 import type { LabNeed } from "../support/ftp_server_availability.ts";
 import { type MountedFs, mountExfat } from "../support/local_fs_mounts.ts";
 import { optionsFor } from "../integration/ftp_layer_support.ts";
+import { serverSection } from "../support/section_config.ts";
 
 /** A server (and local file system) as users have it. */
 export interface Variant {
@@ -188,28 +189,15 @@ export class Lab implements AsyncDisposable {
       local,
       remote: join(srv.root, name),
       stateDir,
-      section: {
+      section: serverSection(srv, {
         name,
-        line: 1,
-        server: srv.host,
-        type: "ftp",
-        port: srv.port,
-        user: srv.user,
-        password: srv.password,
         concurrentConnections: 3,
         remoteDir: `/${name}`,
         localDir: local,
-        linuxChmod: [],
         identifier,
-        tlsVerify: true,
-        direction: "both",
-        exclude: [],
         maxDeletePercent: 100,
-        keepDeletedDays: 30,
-        serverTime: { mode: "auto" },
-        verifyEveryMs: 86_400_000,
         ...extra,
-      },
+      }),
       pass(options = {}) {
         const input: PassInput = {
           section: ws.section,
