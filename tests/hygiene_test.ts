@@ -165,3 +165,21 @@ Deno.test("every product file is reached from an entry point, not only from test
   for (const entry of ENTRY_POINTS) visit(entry);
   assert.deepEqual(product.filter((file) => !reached.has(file)), []);
 });
+
+/**
+ * FTP reply codes compared outside `sync/ftp/` (`code === 550`, `case 421:`...): the engine speaks
+ * meanings (`FtpError.meaning`), decided once in `sync/ftp/errors.ts`.
+ */
+const REPLY_CODE_REGEXP =
+  /(===|!==|case)\s*[1-6][0-5][0-9]\b|\bcode\s*(>=|<=|<|>)\s*[1-6][0-9]{2}\b/;
+
+Deno.test("no FTP reply code is read outside sync/ftp/", () => {
+  const found = sourceFiles()
+    .filter((file) => !file.startsWith("sync/ftp/") && !file.endsWith("_test.ts"))
+    .flatMap((file) =>
+      Deno.readTextFileSync(join(ROOT, file)).split("\n").flatMap((line, i) =>
+        REPLY_CODE_REGEXP.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : []
+      )
+    );
+  assert.deepEqual(found, []);
+});
